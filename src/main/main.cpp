@@ -1,0 +1,344 @@
+// nanotasks: serve | migrate | create-admin. Loads the configuration, builds every layer, serves
+// until SIGINT/SIGTERM. Nothing here holds a business rule.
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "api/json_support.hpp"
+#include "api/routes.hpp"
+#include "app/admin_service.hpp"
+#include "app/auth_service.hpp"
+#include "app/dashboard_service.hpp"
+#include "app/idempotency_service.hpp"
+#include "app/job_runner.hpp"
+#include "app/login_throttle.hpp"
+#include "app/notification_service.hpp"
+#include "app/payment_service.hpp"
+#include "app/report_service.hpp"
+#include "app/submission_service.hpp"
+#include "app/task_service.hpp"
+#include "app/wallet_service.hpp"
+#include "app/withdrawal_service.hpp"
+#include "core/config.hpp"
+#include "domain/money_rules.hpp"
+#include "http/metrics.hpp"
+#include "http/server.hpp"
+#include "infra/crypto.hpp"
+#include "infra/id_generator.hpp"
+#include "infra/password_hasher.hpp"
+#include "infra/stripe_client.hpp"
+#include "infra/token_codec.hpp"
+#include "storage/database.hpp"
+#include "storage/migrations.hpp"
+#include "storage/repositories/session_repository.hpp"
+#include "storage/repositories/settings_repository.hpp"
+
+extern char** environ;
+
+namespace nanotasks {
+namespace {
+
+constexpr int kExitConfig = 2;
+constexpr std::string_view kVersion = NANOTASKS_VERSION;
+
+void PrintHelp() {
+    std::cout << "nanotasks " << kVersion << " - a micro-task marketplace server\n\n"
+              << "Usage:\n"
+              << "  nanotasks serve [flags]                 migrate the database, then serve\n"
+              << "  nanotasks migrate [flags]               migrate the database and exit\n"
+              << "  nanotasks create-admin --email E [flags]  create an admin; the password is\n"
+              << "                                          read from standard input\n"
+              << "  nanotasks --help | --version\n\n"
+              << "Flags (each also an environment variable; flags win, then the environment,\n"
+              << "then ./.env, then the default):\n";
+    for (const auto& option : core::ConfigOptions()) {
+        std::string flag(option.flag);
+        flag += " V";
+        std::cout << "  " << flag << std::string(flag.size() < 28 ? 28 - flag.size() : 1, ' ')
+                  << option.variable << ": " << option.help << '\n';
+    }
+}
+
+std::map<std::string, std::string> ReadEnvironment() {
+    std::map<std::string, std::string> values;
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+        std::string_view text(*entry);
+        const auto eq = text.find('=');
+        if (eq != std::string_view::npos) {
+            values.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+        }
+    }
+    return values;
+}
+
+std::map<std::string, std::string> ReadDotEnv() {
+    std::ifstream file(".env");
+    if (!file) return {};
+    std::stringstream text;
+    text << file.rdbuf();
+    return core::ParseDotEnv(text.str());
+}
+
+void ConfigureLogging(const core::Config& config) {
+    auto logger = spdlog::stderr_logger_mt("nanotasks");
+    if (config.log_format == "json") {
+        logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","message":"%v"})",
+                            spdlog::pattern_time_type::utc);
+    } else {
+        logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+    }
+    spdlog::set_default_logger(logger);
+}
+
+int CoreCount() {
+    const unsigned cores = std::thread::hardware_concurrency();
+    return cores == 0 ? 2 : static_cast<int>(cores);
+}
+
+// The signing key: configured, or generated once and kept in the database so that every
+// process and every restart agrees on it.
+std::string JwtSecret(const core::Config& config, storage::Database& db) {
+    if (config.jwt_secret) return *config.jwt_secret;
+    std::string secret;
+    db.RunTransaction(storage::TxMode::kWrite, [&](storage::Transaction& tx) {
+        secret = storage::SettingsRepository::PutIfAbsent(tx, "jwt_secret", infra::RandomToken(48));
+    });
+    spdlog::warn(
+        "NANOTASKS_JWT_SECRET is not set: using a generated key kept in the database; set it "
+        "for production");
+    return secret;
+}
+
+// A package that sells coins for less than a withdrawal pays for them lets a buyer and a worker
+// acting together turn money into more money (buy, pay the worker for a task, withdraw).
+void WarnAboutUnderpricedPackages(const core::Config& config) {
+    for (const auto& package : config.coin_packages) {
+        if (domain::PackageUndercutsPayout(package.coins, package.price_cents,
+                                           config.withdrawal_cents_per_coin)) {
+            spdlog::warn(
+                "coin package {} sells {} coins for {} cents, less than the {} cents a "
+                "withdrawal pays for them ({} per coin): buying and withdrawing makes money",
+                package.id, package.coins, package.price_cents,
+                package.coins * config.withdrawal_cents_per_coin, config.withdrawal_cents_per_coin);
+        }
+    }
+}
+
+int Run(const core::CommandLine& line, const core::Config& config) {
+    ConfigureLogging(config);
+    const int cores = CoreCount();
+    const int worker_threads =
+        config.worker_threads > 0 ? config.worker_threads : std::max(8, 4 * cores);
+    storage::DatabaseOptions db_options;
+    db_options.pool_size = config.db_pool_size > 0 ? config.db_pool_size : worker_threads;
+    db_options.sqlite_synchronous_full = config.sqlite_synchronous_full;
+
+    std::unique_ptr<storage::Database> db;
+    try {
+        db = storage::OpenDatabase(config.database_url, db_options);
+        storage::Migrate(*db);
+    } catch (const std::exception& error) {
+        spdlog::error("database: {}", error.what());
+        return 1;
+    }
+    if (line.command == "migrate") {
+        spdlog::info("database migrated to version {}", storage::SchemaVersion(*db));
+        return 0;
+    }
+
+    core::SystemClock clock;
+    infra::IdGenerator ids(clock);
+    infra::PasswordHasher hasher(infra::PasswordHasher::Options{
+        .memory_kib = config.password_memory_kib,
+        .passes = static_cast<unsigned long long>(config.password_passes)});
+    const std::string secret = JwtSecret(config, *db);
+    infra::TokenCodec tokens(secret);
+    app::LoginThrottle throttle(config.login_max_failures);
+    app::AuthService auth(
+        *db, hasher, tokens, ids, clock, throttle,
+        app::AuthSettings{.access_token_ttl_seconds = config.access_token_ttl_seconds,
+                          .refresh_token_ttl_seconds = config.refresh_token_ttl_seconds,
+                          .worker_signup_bonus = config.worker_signup_bonus,
+                          .buyer_signup_bonus = config.buyer_signup_bonus});
+
+    if (line.command == "create-admin") {
+        const auto email = line.arguments.find("--email");
+        if (email == line.arguments.end()) {
+            std::cerr << "create-admin: --email is required\n";
+            return kExitConfig;
+        }
+        std::string password;
+        std::getline(std::cin, password);
+        if (!password.empty() && password.back() == '\r') password.pop_back();
+        auto outcome = auth.EnsureAdmin(email->second, password);
+        if (!outcome) {
+            std::cerr << "create-admin: " << outcome.error().detail;
+            for (const auto& field : outcome.error().errors) {
+                std::cerr << "; " << field.field << " " << field.message;
+            }
+            std::cerr << '\n';
+            return 1;
+        }
+        if (*outcome == app::AuthService::AdminOutcome::kCreated) {
+            std::cout << "admin created: " << email->second << '\n';
+            return 0;
+        }
+        std::cerr << "create-admin: an account with this email exists\n";
+        return 1;
+    }
+
+    if (config.admin_email && config.admin_password) {
+        auto outcome = auth.EnsureAdmin(*config.admin_email, *config.admin_password);
+        if (!outcome) {
+            spdlog::error("NANOTASKS_ADMIN_EMAIL: {}", outcome.error().detail);
+            return kExitConfig;
+        }
+        if (*outcome == app::AuthService::AdminOutcome::kEmailTakenByOtherRole) {
+            spdlog::warn("NANOTASKS_ADMIN_EMAIL belongs to an account that is not an admin");
+        }
+    }
+
+    app::WalletService wallet(*db);
+    app::IdempotencyService idempotency(*db, clock);
+    app::TaskService tasks(*db, ids, clock);
+    app::SubmissionService submissions(
+        *db, ids, clock,
+        app::SubmissionSettings{.auto_approve_after_seconds = config.auto_approve_after_seconds});
+    app::NotificationService notifications(*db);
+    app::ReportService reports(*db, ids, clock);
+    app::DashboardService dashboards(*db, clock);
+    std::optional<infra::StripeClient> stripe;
+    if (config.stripe_secret_key) {
+        stripe.emplace(infra::StripeClient::Options{.api_base = config.stripe_api_base,
+                                                    .secret_key = *config.stripe_secret_key});
+        if (!config.stripe_webhook_secret) {
+            spdlog::warn(
+                "STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: purchases can start "
+                "but their coins are never credited");
+        }
+    }
+    WarnAboutUnderpricedPackages(config);
+    app::PaymentService payments(
+        *db, stripe ? &*stripe : nullptr, ids, clock,
+        app::PaymentSettings{.packages = config.coin_packages,
+                             .webhook_secret = config.stripe_webhook_secret});
+    app::WithdrawalService withdrawals(
+        *db, ids, clock,
+        app::WithdrawalSettings{.minimum_coins = config.withdrawal_minimum_coins,
+                                .cents_per_coin = config.withdrawal_cents_per_coin,
+                                .payment_systems = config.payment_systems});
+    app::AdminService admin(*db, ids, clock);
+    api::CursorCodec cursors(infra::HmacSha256(secret, "nanotasks cursor key"));
+    http::Metrics metrics;
+    metrics.AddGauge("nanotasks_db_pool_size", "Database connections in the pool",
+                     [&db] { return static_cast<double>(db->Stats().size); });
+    metrics.AddGauge("nanotasks_db_pool_in_use", "Database connections in use",
+                     [&db] { return static_cast<double>(db->Stats().in_use); });
+    metrics.AddGauge("nanotasks_db_pool_waits_total", "Waits for a free database connection",
+                     [&db] { return static_cast<double>(db->Stats().waits); });
+
+    api::Services services{.db = *db,
+                           .auth = auth,
+                           .wallet = wallet,
+                           .idempotency = idempotency,
+                           .tasks = tasks,
+                           .submissions = submissions,
+                           .notifications = notifications,
+                           .reports = reports,
+                           .dashboards = dashboards,
+                           .payments = payments,
+                           .withdrawals = withdrawals,
+                           .admin = admin,
+                           .cursors = cursors,
+                           .metrics = metrics,
+                           .version = std::string(kVersion)};
+    const std::vector<api::RouteSpec> routes = api::AllRoutes(services);
+    http::Router router;
+    api::Install(router, routes, services);
+
+    http::ServerOptions options;
+    options.host = config.host;
+    options.port = static_cast<std::uint16_t>(config.port);
+    options.io_threads = config.io_threads > 0 ? config.io_threads : cores;
+    options.worker_threads = worker_threads;
+    options.worker_queue_max = config.worker_queue_max;
+    options.body_limit_bytes = config.max_body_bytes;
+    options.header_limit_bytes = config.max_header_bytes;
+    options.read_timeout = std::chrono::seconds(config.read_timeout_seconds);
+    options.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
+    options.shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds);
+    options.max_connections = config.max_connections;
+    options.cors_origins = config.cors_origins;
+    options.log_format =
+        config.log_format == "json" ? http::LogFormat::kJson : http::LogFormat::kText;
+
+    http::Server server(options, router, metrics);
+    try {
+        server.Listen();
+    } catch (const std::exception& error) {
+        spdlog::error("{}", error.what());
+        return 1;
+    }
+
+    app::JobRunner jobs({{"idempotency-cleanup", [&idempotency] { return idempotency.CleanUp(); }},
+                         {"task-expiry", [&tasks] { return tasks.ExpireDue(); }},
+                         {"auto-approval", [&submissions] { return submissions.AutoApproveDue(); }},
+                         {"refresh-token-cleanup",
+                          [&db, &clock] {
+                              std::int64_t deleted = 0;
+                              db->RunTransaction(
+                                  storage::TxMode::kWrite, [&](storage::Transaction& tx) {
+                                      deleted = storage::SessionRepository::DeleteExpired(
+                                          tx, core::ToUnixMillis(clock.Now()));
+                                  });
+                              return deleted;
+                          }}},
+                        std::chrono::seconds(config.job_interval_seconds));
+    jobs.Start();
+
+    spdlog::info("nanotasks {} listening on {}:{} ({} database)", kVersion, config.host,
+                 server.port(), db->engine() == storage::Engine::kSqlite ? "SQLite" : "PostgreSQL");
+    server.Run();
+    jobs.Stop();
+    spdlog::info("stopped");
+    return 0;
+}
+
+}  // namespace
+}  // namespace nanotasks
+
+int main(int argc, char** argv) {
+    using namespace nanotasks;
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    core::CommandLine line;
+    core::Config config;
+    try {
+        line = core::ParseCommandLine(args);
+        if (line.help) {
+            PrintHelp();
+            return 0;
+        }
+        if (line.version) {
+            std::cout << "nanotasks " << kVersion << '\n';
+            return 0;
+        }
+        if (line.command.empty()) {
+            std::cerr << "nanotasks: a command is required (serve, migrate, create-admin); see "
+                         "--help\n";
+            return kExitConfig;
+        }
+        config = core::LoadConfig(line.settings, ReadEnvironment(), ReadDotEnv());
+        if (!storage::IsValidDatabaseUrl(config.database_url)) {
+            throw core::ConfigError{"NANOTASKS_DATABASE_URL: not a valid database URL"};
+        }
+    } catch (const core::ConfigError& error) {
+        std::cerr << "nanotasks: " << error.message << '\n';
+        return kExitConfig;
+    }
+    return Run(line, config);
+}

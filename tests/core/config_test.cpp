@@ -1,0 +1,108 @@
+#include "core/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace nanotasks::core {
+namespace {
+
+using Values = std::map<std::string, std::string>;
+
+std::string ErrorOf(const Values& environment) {
+    try {
+        LoadConfig({}, environment, {});
+    } catch (const ConfigError& error) {
+        return error.message;
+    }
+    return {};
+}
+
+TEST(Config, DefaultsMatchTheContract) {
+    const Config config = LoadConfig({}, {}, {});
+    EXPECT_EQ(config.database_url, "sqlite:nanotasks.db");
+    EXPECT_EQ(config.host, "127.0.0.1");
+    EXPECT_EQ(config.port, 8080);
+    EXPECT_EQ(config.access_token_ttl_seconds, 900);
+    EXPECT_EQ(config.auto_approve_after_seconds, 259200);
+    EXPECT_EQ(config.job_interval_seconds, 10);
+    EXPECT_EQ(config.login_max_failures, 10);
+    EXPECT_EQ(config.max_body_bytes, 65536u);
+    EXPECT_EQ(config.log_format, "text");
+    EXPECT_EQ(config.stripe_api_base, "https://api.stripe.com");
+    EXPECT_FALSE(config.jwt_secret);
+    ASSERT_EQ(config.coin_packages.size(), 4u);
+    EXPECT_EQ(config.coin_packages[3].coins, 1000);
+    EXPECT_EQ(config.coin_packages[3].price_cents, 3500);
+}
+
+TEST(Config, FlagsBeatEnvironmentBeatDotEnv) {
+    const Config config = LoadConfig(
+        {{"NANOTASKS_PORT", "1001"}}, {{"NANOTASKS_PORT", "1002"}, {"NANOTASKS_HOST", "0.0.0.0"}},
+        {{"NANOTASKS_PORT", "1003"}, {"NANOTASKS_HOST", "::1"}, {"NANOTASKS_LOG_FORMAT", "json"}});
+    EXPECT_EQ(config.port, 1001);
+    EXPECT_EQ(config.host, "0.0.0.0");
+    EXPECT_EQ(config.log_format, "json");
+}
+
+TEST(Config, BadValuesNameTheirVariable) {
+    EXPECT_NE(ErrorOf({{"NANOTASKS_PORT", "99999"}}).find("NANOTASKS_PORT"), std::string::npos);
+    EXPECT_NE(ErrorOf({{"NANOTASKS_PORT", "80x"}}).find("NANOTASKS_PORT"), std::string::npos);
+    EXPECT_NE(ErrorOf({{"NANOTASKS_DATABASE_URL", "mysql://db"}}).find("NANOTASKS_DATABASE_URL"),
+              std::string::npos);
+    const std::string secret_error = ErrorOf({{"NANOTASKS_JWT_SECRET", "0123456789"}});
+    EXPECT_NE(secret_error.find("NANOTASKS_JWT_SECRET"), std::string::npos);
+    EXPECT_EQ(secret_error.find("0123456789"), std::string::npos) << "secrets are not echoed";
+    EXPECT_NE(ErrorOf({{"NANOTASKS_LOG_FORMAT", "xml"}}).find("NANOTASKS_LOG_FORMAT"),
+              std::string::npos);
+    EXPECT_NE(ErrorOf({{"STRIPE_API_BASE", "ftp://x"}}).find("STRIPE_API_BASE"), std::string::npos);
+    EXPECT_NE(ErrorOf({{"NANOTASKS_COIN_PACKAGES", "a:1"}}).find("NANOTASKS_COIN_PACKAGES"),
+              std::string::npos);
+}
+
+TEST(Config, ListsAndPackages) {
+    const Config config =
+        LoadConfig({},
+                   {{"NANOTASKS_CORS_ORIGINS", " https://a.example , https://b.example,"},
+                    {"NANOTASKS_COIN_PACKAGES", "small:5:50,big:100:900"}},
+                   {});
+    EXPECT_EQ(config.cors_origins,
+              (std::vector<std::string>{"https://a.example", "https://b.example"}));
+    ASSERT_EQ(config.coin_packages.size(), 2u);
+    EXPECT_EQ(config.coin_packages[1].id, "big");
+    EXPECT_EQ(config.coin_packages[1].price_cents, 900);
+}
+
+TEST(CommandLine, ParsesCommandsFlagsAndArguments) {
+    const CommandLine line = ParseCommandLine(
+        {"create-admin", "--email", "a@example.com", "--port=9000", "--database-url", "sqlite:x"});
+    EXPECT_EQ(line.command, "create-admin");
+    EXPECT_EQ(line.arguments.at("--email"), "a@example.com");
+    EXPECT_EQ(line.settings.at("NANOTASKS_PORT"), "9000");
+    EXPECT_EQ(line.settings.at("NANOTASKS_DATABASE_URL"), "sqlite:x");
+    EXPECT_TRUE(ParseCommandLine({"serve", "--help"}).help);
+    EXPECT_TRUE(ParseCommandLine({"--version"}).version);
+}
+
+TEST(CommandLine, RefusesUnknownFlagsAndCommands) {
+    EXPECT_THROW(ParseCommandLine({"serve", "--bogus"}), ConfigError);
+    EXPECT_THROW(ParseCommandLine({"launch"}), ConfigError);
+    EXPECT_THROW(ParseCommandLine({"serve", "--port"}), ConfigError);
+    EXPECT_THROW(ParseCommandLine({"serve", "migrate"}), ConfigError);
+}
+
+TEST(DotEnv, ParsesCommentsQuotesAndExport) {
+    const auto values = ParseDotEnv(
+        "# a comment\n"
+        "NANOTASKS_PORT=9000\n"
+        "export NANOTASKS_HOST = \"0.0.0.0\"\n"
+        "NANOTASKS_LOG_FORMAT='json'\n"
+        "EMPTY=\n"
+        "NOT A LINE\n");
+    EXPECT_EQ(values.at("NANOTASKS_PORT"), "9000");
+    EXPECT_EQ(values.at("NANOTASKS_HOST"), "0.0.0.0");
+    EXPECT_EQ(values.at("NANOTASKS_LOG_FORMAT"), "json");
+    EXPECT_EQ(values.at("EMPTY"), "");
+    EXPECT_EQ(values.count("NOT A LINE"), 0u);
+}
+
+}  // namespace
+}  // namespace nanotasks::core

@@ -1,0 +1,199 @@
+"""Accounts and sessions: register, login, refresh rotation and reuse, logout, /me, throttling."""
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import unittest
+from concurrent.futures import ThreadPoolExecutor
+
+from harness import ServerTestCase, JWT_SECRET
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def make_jwt(payload, header=None, key=JWT_SECRET.encode()):
+    header = header or {"alg": "HS256", "typ": "JWT"}
+    signing_input = b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(payload).encode())
+    signature = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + b64url(signature)
+
+
+class RegisterTest(ServerTestCase):
+    def test_register_worker_and_buyer_with_bonus(self):
+        worker = self.register("worker")
+        self.assertEqual(worker["user"]["coins"], 10)
+        self.assertEqual(worker["token_type"], "Bearer")
+        self.assertEqual(worker["expires_in"], 900)
+        self.assertEqual(worker["user"]["status"], "active")
+        self.assertRegex(worker["user"]["created_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        buyer = self.register("buyer")
+        self.assertEqual(buyer["user"]["coins"], 50)
+        self.assertEqual(set(worker["user"]),
+                         {"id", "name", "email", "role", "coins", "photo_url", "status",
+                          "created_at"})
+
+    def test_all_invalid_fields_reported_at_once(self):
+        r = self.server.api("POST", "/auth/register", {
+            "name": "", "email": "not-an-email", "password": "short", "role": "admin",
+            "photo_url": "ftp://x"})
+        problem = self.assertProblem(r, 422, "validation_failed")
+        fields = {e["field"] for e in problem["errors"]}
+        self.assertEqual(fields, {"name", "email", "password", "role", "photo_url"})
+        r = self.server.api("POST", "/auth/register", {})
+        problem = self.assertProblem(r, 422, "validation_failed")
+        self.assertEqual({e["field"] for e in problem["errors"]},
+                         {"name", "email", "password", "role"})
+
+    def test_email_trimmed_and_case_insensitive(self):
+        tag = secrets.token_hex(4)
+        r = self.server.api("POST", "/auth/register", {
+            "name": "A", "email": f"  Mixed.{tag}@Example.COM ", "password": "password-1",
+            "role": "worker"})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["user"]["email"], f"Mixed.{tag}@Example.COM")
+        r = self.server.api("POST", "/auth/register", {
+            "name": "B", "email": f"mixed.{tag}@example.com", "password": "password-1",
+            "role": "buyer"})
+        self.assertProblem(r, 409, "email_taken")
+        r = self.server.api("POST", "/auth/login", {"email": f"MIXED.{tag}@example.com ",
+                                                    "password": "password-1"})
+        self.assertEqual(r.status, 200, r)
+
+    def test_parallel_registrations_of_one_email_make_one_account(self):
+        email = f"race.{secrets.token_hex(4)}@example.com"
+        body = {"name": "Racer", "email": email, "password": "password-1", "role": "worker"}
+        with ThreadPoolExecutor(50) as pool:
+            statuses = list(pool.map(
+                lambda _: self.server.api("POST", "/auth/register", body).status, range(50)))
+        self.assertEqual(statuses.count(201), 1, statuses)
+        self.assertEqual(statuses.count(409), 49, statuses)
+
+    def test_photo_url_rules(self):
+        r = self.server.api("POST", "/auth/register", {
+            "name": "P", "email": f"p.{secrets.token_hex(4)}@example.com",
+            "password": "password-1", "role": "worker", "photo_url": "https://img.example.com/a.png"})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json["user"]["photo_url"], "https://img.example.com/a.png")
+        r = self.server.api("POST", "/auth/register", {
+            "name": "P", "email": f"p.{secrets.token_hex(4)}@example.com",
+            "password": "password-1", "role": "worker", "photo_url": "https://x/" + "a" * 2048})
+        self.assertProblem(r, 422, "validation_failed")
+
+
+class SessionTest(ServerTestCase):
+    def test_login_success_and_identical_failures(self):
+        email = f"login.{secrets.token_hex(4)}@example.com"
+        self.register("worker", email=email)
+        ok = self.server.api("POST", "/auth/login", {"email": email, "password": "password-123"})
+        self.assertEqual(ok.status, 200, ok)
+        self.assertEqual(ok.json["user"]["email"], email)
+        wrong = self.server.api("POST", "/auth/login", {"email": email, "password": "nope-nope"})
+        unknown = self.server.api("POST", "/auth/login",
+                                  {"email": "nobody@example.com", "password": "nope-nope"})
+        for r in (wrong, unknown):
+            self.assertProblem(r, 401, "invalid_credentials")
+        self.assertEqual(wrong.json["detail"], unknown.json["detail"])
+
+    def test_me_and_patch_me(self):
+        session = self.register("buyer", name="Before")
+        token = session["access_token"]
+        r = self.server.api("GET", "/me", token=token)
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.json["name"], "Before")
+        r = self.server.api("PATCH", "/me", {"name": "After",
+                                             "photo_url": "http://example.com/me.jpg"}, token=token)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["name"], "After")
+        self.assertEqual(r.json["photo_url"], "http://example.com/me.jpg")
+        r = self.server.api("PATCH", "/me", {"role": "admin"}, token=token)
+        self.assertProblem(r, 422, "validation_failed")
+        r = self.server.api("PATCH", "/me", {"name": ""}, token=token)
+        self.assertProblem(r, 422, "validation_failed")
+        r = self.server.api("PATCH", "/me", {"photo_url": None}, token=token)
+        self.assertEqual(r.status, 200, r)
+        self.assertIsNone(r.json["photo_url"])
+        self.assertEqual(self.server.api("GET", "/me", token=token).json["role"], "buyer")
+
+    def test_refresh_rotates_and_reuse_revokes_family(self):
+        session = self.register("worker")
+        first = session["refresh_token"]
+        r = self.server.api("POST", "/auth/refresh", {"refresh_token": first})
+        self.assertEqual(r.status, 200, r)
+        second = r.json["refresh_token"]
+        self.assertNotEqual(first, second)
+        self.assertEqual(self.server.api("GET", "/me", token=r.json["access_token"]).status, 200)
+        # The spent token again: refused, and the whole family with it.
+        self.assertProblem(self.server.api("POST", "/auth/refresh", {"refresh_token": first}),
+                           401, "unauthenticated")
+        self.assertProblem(self.server.api("POST", "/auth/refresh", {"refresh_token": second}),
+                           401, "unauthenticated")
+        self.assertProblem(self.server.api("POST", "/auth/refresh", {"refresh_token": "garbage"}),
+                           401, "unauthenticated")
+
+    def test_logout_revokes(self):
+        session = self.register("worker")
+        r = self.server.api("POST", "/auth/logout", {"refresh_token": session["refresh_token"]},
+                            token=session["access_token"])
+        self.assertEqual(r.status, 204, r)
+        self.assertProblem(
+            self.server.api("POST", "/auth/refresh", {"refresh_token": session["refresh_token"]}),
+            401, "unauthenticated")
+        self.assertProblem(self.server.api("POST", "/auth/logout", {"refresh_token": "x"}),
+                           401, "unauthenticated")
+
+    def test_forged_tokens_are_401(self):
+        session = self.register("worker")
+        user_id = session["user"]["id"]
+        now = int(time.time())
+        good = {"sub": user_id, "role": "worker", "iat": now, "nbf": now, "exp": now + 600,
+                "iss": "nanotasks"}
+        self.assertEqual(self.server.api("GET", "/me", token=make_jwt(good)).status, 200)
+        cases = {
+            "expired": make_jwt(dict(good, exp=now - 10, iat=now - 100, nbf=now - 100)),
+            "not yet valid": make_jwt(dict(good, nbf=now + 3600)),
+            "wrong key": make_jwt(good, key=b"another-key-another-key-another-key!"),
+            "alg none": b64url(b'{"alg":"none","typ":"JWT"}') + "." +
+                        b64url(json.dumps(good).encode()) + ".",
+            "wrong alg": make_jwt(good, header={"alg": "HS512", "typ": "JWT"}),
+            "wrong issuer": make_jwt(dict(good, iss="someone-else")),
+            "tampered": session["access_token"][:-4] + ("AAAA" if not session["access_token"].endswith("AAAA") else "BBBB"),
+            "garbage": "a.b.c",
+        }
+        for name, token in cases.items():
+            with self.subTest(name):
+                self.assertProblem(self.server.api("GET", "/me", token=token), 401,
+                                   "unauthenticated")
+        self.assertProblem(self.server.api("GET", "/me"), 401, "unauthenticated")
+        self.assertProblem(self.server.request("GET", "/api/v1/me",
+                                               headers={"Authorization": "Basic abc"}),
+                           401, "unauthenticated")
+
+    def test_role_policy_is_403(self):
+        worker = self.register("worker")
+        self.assertProblem(self.server.api("GET", "/admin/ledger/verify",
+                                           token=worker["access_token"]), 403, "forbidden")
+        self.assertProblem(self.server.api("GET", "/wallet", token=self.admin_token),
+                           403, "forbidden")
+
+
+class ThrottleTest(ServerTestCase):
+    server_env = {"NANOTASKS_LOGIN_MAX_FAILURES": "3"}
+
+    def test_login_throttled_per_email_even_with_right_password(self):
+        email = f"throttle.{secrets.token_hex(4)}@example.com"
+        self.register("worker", email=email)
+        for _ in range(3):
+            self.assertProblem(self.server.api("POST", "/auth/login",
+                                               {"email": email, "password": "wrong-password"}),
+                               401, "invalid_credentials")
+        r = self.server.api("POST", "/auth/login", {"email": email, "password": "password-123"})
+        self.assertProblem(r, 429, "rate_limited")
+        self.assertGreaterEqual(int(r.header("Retry-After")), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,112 @@
+"""The executable's command line: --help, --version, bad configuration, migrate, create-admin."""
+import os
+import signal
+import tempfile
+import unittest
+
+from harness import Server, fresh_database_url, run_binary, ENGINE
+
+
+class CommandLineTest(unittest.TestCase):
+    def test_help_and_version(self):
+        for args in (["--help"], ["serve", "--help"], ["migrate", "--help"]):
+            r = run_binary(args)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("NANOTASKS_DATABASE_URL", r.stdout)
+        r = run_binary(["--version"])
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r"^nanotasks \d+\.\d+\.\d+")
+
+    def assertConfigError(self, args, env, name):
+        r = run_binary(args, env)
+        self.assertEqual(r.returncode, 2, (args, env, r.stdout, r.stderr))
+        lines = r.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, r.stderr)
+        self.assertIn(name, lines[0])
+
+    def test_bad_values_stop_with_exit_code_2(self):
+        self.assertConfigError(["serve"], {"NANOTASKS_PORT": "99999"}, "NANOTASKS_PORT")
+        self.assertConfigError(["serve"], {"NANOTASKS_PORT": "eighty"}, "NANOTASKS_PORT")
+        self.assertConfigError(["serve", "--port", "0"], {}, "NANOTASKS_PORT")
+        self.assertConfigError(["serve"], {"NANOTASKS_DATABASE_URL": "mysql://x"},
+                               "NANOTASKS_DATABASE_URL")
+        self.assertConfigError(["serve"], {"NANOTASKS_DATABASE_URL": "postgresql://"},
+                               "NANOTASKS_DATABASE_URL")
+        self.assertConfigError(["serve"], {"NANOTASKS_JWT_SECRET": "0123456789"},
+                               "NANOTASKS_JWT_SECRET")
+        self.assertConfigError(["serve", "--no-such-flag"], {}, "--no-such-flag")
+        self.assertConfigError(["serve"], {"NANOTASKS_LOG_FORMAT": "xml"}, "NANOTASKS_LOG_FORMAT")
+        self.assertConfigError(["frobnicate"], {}, "frobnicate")
+
+    def test_flags_beat_environment_beat_dotenv(self):
+        with tempfile.TemporaryDirectory() as cwd:
+            with open(os.path.join(cwd, ".env"), "w") as f:
+                f.write("# comment\nNANOTASKS_PORT=99999\n")
+            # The .env value is bad, so reading it fails...
+            r = run_binary(["migrate"], {}, cwd=cwd)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("NANOTASKS_PORT", r.stderr)
+            # ...but the environment wins over it, and a flag wins over the environment.
+            r = run_binary(["migrate"], {"NANOTASKS_PORT": "8081"}, cwd=cwd)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = run_binary(["migrate", "--port", "8082"], {"NANOTASKS_PORT": "99999"}, cwd=cwd)
+            self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_migrate_twice_changes_nothing(self):
+        with tempfile.TemporaryDirectory() as cwd:
+            url = fresh_database_url(cwd)
+            for _ in range(2):
+                r = run_binary(["migrate"], {"NANOTASKS_DATABASE_URL": url}, cwd=cwd)
+                self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_create_admin_reads_password_from_stdin(self):
+        with tempfile.TemporaryDirectory() as cwd:
+            url = fresh_database_url(cwd)
+            env = {"NANOTASKS_DATABASE_URL": url, "NANOTASKS_PASSWORD_MEMORY_KIB": "1024",
+                   "NANOTASKS_PASSWORD_PASSES": "1"}
+            r = run_binary(["create-admin", "--email", "Boss@Example.com"], env,
+                           stdin="boss-password-1\n", cwd=cwd)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = run_binary(["create-admin", "--email", "boss@example.com"], env,
+                           stdin="boss-password-1\n", cwd=cwd)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            r = run_binary(["create-admin", "--email", "short@example.com"], env,
+                           stdin="short\n", cwd=cwd)
+            self.assertEqual(r.returncode, 1)
+            server = Server({"NANOTASKS_DATABASE_URL": url})
+            try:
+                login = server.api("POST", "/auth/login",
+                                   {"email": "boss@example.com", "password": "boss-password-1"})
+                self.assertEqual(login.status, 200, login)
+                self.assertEqual(login.json["user"]["role"], "admin")
+            finally:
+                server.cleanup()
+
+    def test_sigterm_exits_zero(self):
+        server = Server()
+        try:
+            self.assertEqual(server.request("GET", "/healthz").status, 200)
+            self.assertEqual(server.stop(signal.SIGTERM), 0, server.logs())
+        finally:
+            server.cleanup()
+
+    def test_sigint_exits_zero(self):
+        server = Server()
+        try:
+            self.assertEqual(server.stop(signal.SIGINT), 0, server.logs())
+        finally:
+            server.cleanup()
+
+    def test_port_in_use_fails(self):
+        server = Server()
+        try:
+            r = run_binary(["serve"], {"NANOTASKS_PORT": str(server.port),
+                                       "NANOTASKS_DATABASE_URL": "sqlite:" + os.path.join(
+                                           server.workdir, "other.db")})
+            self.assertNotEqual(r.returncode, 0)
+        finally:
+            server.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main()

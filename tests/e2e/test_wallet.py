@@ -1,0 +1,103 @@
+"""Wallet, ledger verification and the Idempotency-Key convention."""
+import json
+import secrets
+import unittest
+from concurrent.futures import ThreadPoolExecutor
+
+from harness import ServerTestCase
+
+
+class WalletTest(ServerTestCase):
+    def test_wallet_after_signup(self):
+        buyer = self.register("buyer")
+        r = self.server.api("GET", "/wallet", token=buyer["access_token"])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json, {"coins": 50, "held_coins": 0, "escrowed_coins": 0,
+                                  "total_earned": 0, "total_spent": 0})
+
+    def test_transactions_page(self):
+        worker = self.register("worker")
+        r = self.server.api("GET", "/wallet/transactions", token=worker["access_token"])
+        self.assertEqual(r.status, 200, r)
+        self.assertIsNone(r.json["next_cursor"])
+        [entry] = r.json["items"]
+        self.assertEqual(entry["amount"], 10)
+        self.assertEqual(entry["balance_after"], 10)
+        self.assertEqual(entry["kind"], "signup_bonus")
+        self.assertEqual(entry["reference"], {"type": "user", "id": worker["user"]["id"]})
+
+    def test_list_parameters_are_validated(self):
+        token = self.register("worker")["access_token"]
+        for query in ("limit=0", "limit=101", "limit=abc", "limit=", "cursor=forged",
+                      "cursor=MTA.AAAAAAAAAAAAAAAAAAAAAA"):
+            with self.subTest(query):
+                self.assertProblem(self.server.api("GET", "/wallet/transactions?" + query,
+                                                   token=token), 422, "validation_failed")
+
+    def test_ledger_verify(self):
+        self.register("buyer")
+        r = self.server.api("GET", "/admin/ledger/verify", token=self.admin_token)
+        self.assertEqual(r.status, 200)
+        self.assertTrue(r.json["balanced"])
+        self.assertGreaterEqual(r.json["transfers"], 1)
+        self.assertGreaterEqual(r.json["accounts"], 3)
+
+
+class IdempotencyTest(ServerTestCase):
+    def logout(self, session, key, refresh=None):
+        return self.server.api("POST", "/auth/logout",
+                               {"refresh_token": refresh or session["refresh_token"]},
+                               token=session["access_token"], headers={"Idempotency-Key": key})
+
+    def test_replay_returns_the_first_response(self):
+        session = self.register("worker")
+        key = secrets.token_hex(8)
+        first = self.server.api("PATCH", "/me", {"name": "x"}, token=session["access_token"])
+        self.assertEqual(first.status, 200)
+        # A POST that fails validation is a stored (< 500) answer, replayed byte for byte.
+        a = self.server.api("POST", "/auth/logout", {"bogus": 1}, token=session["access_token"],
+                            headers={"Idempotency-Key": key})
+        self.assertEqual(a.status, 422)
+        b = self.server.api("POST", "/auth/logout", {"bogus": 1}, token=session["access_token"],
+                            headers={"Idempotency-Key": key})
+        self.assertEqual(b.status, 422)
+        self.assertEqual(a.raw, b.raw)
+        self.assertEqual(b.header("Idempotent-Replayed"), "true")
+        self.assertIsNone(a.header("Idempotent-Replayed"))
+
+    def test_same_key_other_body_is_422(self):
+        session = self.register("worker")
+        key = secrets.token_hex(8)
+        self.assertEqual(self.logout(session, key).status, 204)
+        r = self.logout(session, key, refresh="something-else")
+        self.assertProblem(r, 422, "idempotency_key_reused")
+
+    def test_key_too_long_is_422(self):
+        session = self.register("worker")
+        self.assertProblem(self.logout(session, "k" * 256), 422, "validation_failed")
+
+    def test_parallel_identical_posts_have_one_effect(self):
+        session = self.register("worker")
+        key = secrets.token_hex(8)
+        with ThreadPoolExecutor(20) as pool:
+            results = list(pool.map(lambda _: self.logout(session, key), range(20)))
+        done = [r for r in results if r.status == 204]
+        in_progress = [r for r in results if r.status == 409]
+        self.assertEqual(len(done) + len(in_progress), 20, results)
+        self.assertGreaterEqual(len(done), 1)
+        self.assertEqual(len([r for r in done if r.header("Idempotent-Replayed") is None]), 1)
+        for r in in_progress:
+            self.assertEqual(r.json["code"], "idempotency_in_progress")
+
+    def test_keys_are_per_user(self):
+        a = self.register("worker")
+        b = self.register("worker")
+        key = secrets.token_hex(8)
+        self.assertEqual(self.logout(a, key).status, 204)
+        r = self.logout(b, key)
+        self.assertEqual(r.status, 204)
+        self.assertIsNone(r.header("Idempotent-Replayed"))
+
+
+if __name__ == "__main__":
+    unittest.main()
