@@ -93,6 +93,9 @@ void ConfigureLogging(const core::Config& config) {
         logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
     }
     spdlog::set_default_logger(logger);
+    // The access log goes to standard output, one preformatted line (text or JSON) per request.
+    auto access = spdlog::stdout_logger_mt("access");
+    access->set_pattern("%v");
 }
 
 int CoreCount() {
