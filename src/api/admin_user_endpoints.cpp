@@ -115,9 +115,7 @@ http::Response StatsEndpoint(Services& services, Context& context) {
 std::vector<RouteSpec> AdminUserRoutes(Services& services) {
     using domain::Role;
     using http::Method;
-    auto bind = [&services](http::Response (*fn)(Services&, Context&)) {
-        return [fn, &services](Context& context) { return fn(services, context); };
-    };
+    const auto bind = EndpointBinder(services);
     const Policy admin = Policy::Roles({Role::kAdmin});
     return {
         {.method = Method::kGet,

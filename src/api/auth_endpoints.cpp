@@ -129,9 +129,7 @@ http::Response UpdateMeEndpoint(Services& services, Context& context) {
 
 std::vector<RouteSpec> AuthRoutes(Services& services) {
     using http::Method;
-    auto bind = [&services](http::Response (*fn)(Services&, Context&)) {
-        return [fn, &services](Context& context) { return fn(services, context); };
-    };
+    const auto bind = EndpointBinder(services);
     return {
         {.method = Method::kPost,
          .path = "/api/v1/auth/register",

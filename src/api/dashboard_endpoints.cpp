@@ -120,9 +120,7 @@ http::Response ResolveReportEndpoint(Services& services, Context& context) {
 
 std::vector<RouteSpec> DashboardRoutes(Services& services) {
     using http::Method;
-    auto bind = [&services](http::Response (*fn)(Services&, Context&)) {
-        return [fn, &services](Context& context) { return fn(services, context); };
-    };
+    const auto bind = EndpointBinder(services);
     return {
         {.method = Method::kGet,
          .path = "/api/v1/workers/top",

@@ -126,9 +126,7 @@ http::Response PaymentsEndpoint(Services& services, Context& context) {
 std::vector<RouteSpec> PaymentRoutes(Services& services) {
     using domain::Role;
     using http::Method;
-    auto bind = [&services](http::Response (*fn)(Services&, Context&)) {
-        return [fn, &services](Context& context) { return fn(services, context); };
-    };
+    const auto bind = EndpointBinder(services);
     return {
         {.method = Method::kGet,
          .path = "/api/v1/payments/packages",

@@ -85,6 +85,14 @@ struct Services {
     std::string version;
 };
 
+// Turns `http::Response F(Services&, Context&)` functions into route endpoints.
+using EndpointFunction = http::Response (*)(Services&, Context&);
+inline auto EndpointBinder(Services& services) {
+    return [&services](EndpointFunction function) -> Endpoint {
+        return [function, &services](Context& context) { return function(services, context); };
+    };
+}
+
 // The route table of the whole API, one block per feature.
 std::vector<RouteSpec> AuthRoutes(Services& services);
 std::vector<RouteSpec> WalletRoutes(Services& services);

@@ -133,9 +133,7 @@ http::Response BuyerSubmissionsEndpoint(Services& services, Context& context) {
 
 std::vector<RouteSpec> SubmissionRoutes(Services& services) {
     using http::Method;
-    auto bind = [&services](http::Response (*fn)(Services&, Context&)) {
-        return [fn, &services](Context& context) { return fn(services, context); };
-    };
+    const auto bind = EndpointBinder(services);
     return {
         {.method = Method::kPost,
          .path = "/api/v1/tasks/{id}/submissions",

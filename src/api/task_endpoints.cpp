@@ -253,9 +253,7 @@ http::Response AdminTasksEndpoint(Services& services, Context& context) {
 
 std::vector<RouteSpec> TaskRoutes(Services& services) {
     using http::Method;
-    auto bind = [&services](http::Response (*fn)(Services&, Context&)) {
-        return [fn, &services](Context& context) { return fn(services, context); };
-    };
+    const auto bind = EndpointBinder(services);
     return {
         {.method = Method::kPost,
          .path = "/api/v1/tasks",

@@ -65,9 +65,7 @@ http::Response VerifyLedgerEndpoint(Services& services, Context& context) {
 std::vector<RouteSpec> WalletRoutes(Services& services) {
     using domain::Role;
     using http::Method;
-    auto bind = [&services](http::Response (*fn)(Services&, Context&)) {
-        return [fn, &services](Context& context) { return fn(services, context); };
-    };
+    const auto bind = EndpointBinder(services);
     return {
         {.method = Method::kGet,
          .path = "/api/v1/wallet",

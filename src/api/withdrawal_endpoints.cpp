@@ -113,9 +113,7 @@ http::Response RejectEndpoint(Services& services, Context& context) {
 std::vector<RouteSpec> WithdrawalRoutes(Services& services) {
     using domain::Role;
     using http::Method;
-    auto bind = [&services](http::Response (*fn)(Services&, Context&)) {
-        return [fn, &services](Context& context) { return fn(services, context); };
-    };
+    const auto bind = EndpointBinder(services);
     return {
         {.method = Method::kPost,
          .path = "/api/v1/withdrawals",

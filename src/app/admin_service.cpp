@@ -76,8 +76,8 @@ core::Status AdminService::RemoveUser(const Caller& caller, const std::string& i
                                    });
 }
 
-// As TaskService::Cancel does for one task, inside the removal's transaction: the open slots'
-// escrow returns to the buyer at once, and pending submissions keep theirs until decided.
+// Cancels each of the buyer's open tasks inside the removal's transaction, as TaskService::Cancel
+// does for one.
 void AdminService::CancelOpenTasks(storage::Transaction& tx, const std::string& buyer_id,
                                    std::int64_t now_ms) {
     std::vector<std::string> open_ids;
@@ -91,11 +91,7 @@ void AdminService::CancelOpenTasks(storage::Transaction& tx, const std::string& 
     }
     for (const std::string& task_id : open_ids) {
         const auto task = storage::TaskRepository::Find(tx, task_id, storage::RowLock::kForUpdate);
-        if (!task || task->Status(now_ms) != domain::TaskStatus::kOpen) continue;
-        const std::int64_t refund = task->slots_open * task->payable_amount;
-        if (!storage::TaskRepository::Cancel(tx, task_id, now_ms)) continue;
-        RefundEscrow(tx, ids_, *task, refund, now_ms);
-        SettleFinishedTask(tx, ids_, *storage::TaskRepository::Find(tx, task_id), now_ms);
+        if (task) CancelTaskLocked(tx, ids_, *task, now_ms);
     }
 }
 

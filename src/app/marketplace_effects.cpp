@@ -27,6 +27,16 @@ void RefundEscrow(storage::Transaction& tx, infra::IdGenerator& ids,
     }
 }
 
+std::optional<std::int64_t> CancelTaskLocked(storage::Transaction& tx, infra::IdGenerator& ids,
+                                             const storage::TaskRecord& task, std::int64_t now_ms) {
+    if (task.Status(now_ms) != domain::TaskStatus::kOpen) return std::nullopt;
+    const std::int64_t refund = task.slots_open * task.payable_amount;
+    if (!storage::TaskRepository::Cancel(tx, task.id, now_ms)) return std::nullopt;
+    RefundEscrow(tx, ids, task, refund, now_ms);
+    const auto cancelled = storage::TaskRepository::Find(tx, task.id);
+    return refund + SettleFinishedTask(tx, ids, *cancelled, now_ms);
+}
+
 std::int64_t SettleFinishedTask(storage::Transaction& tx, infra::IdGenerator& ids,
                                 const storage::TaskRecord& task, std::int64_t now_ms) {
     if (!task.Finished()) return 0;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "storage/database.hpp"
@@ -26,6 +27,12 @@ void RefundEscrow(storage::Transaction& tx, infra::IdGenerator& ids,
 // Returns the coins moved.
 std::int64_t SettleFinishedTask(storage::Transaction& tx, infra::IdGenerator& ids,
                                 const storage::TaskRecord& task, std::int64_t now_ms);
+
+// Cancels an open task whose row the caller has locked: the open slots' escrow returns to the
+// buyer at once, pending submissions keep theirs until decided (and if none is pending the
+// escrow settles now). Returns the coins refunded, or nullopt when the task was not open.
+std::optional<std::int64_t> CancelTaskLocked(storage::Transaction& tx, infra::IdGenerator& ids,
+                                             const storage::TaskRecord& task, std::int64_t now_ms);
 
 // Stores a notification for `user_id`, committed with the event it announces.
 void Notify(storage::Transaction& tx, infra::IdGenerator& ids, const std::string& user_id,

@@ -138,6 +138,18 @@ core::Status SubmissionService::DecideLocked(storage::Transaction& tx,
 
 core::Result<SubmissionRecord> SubmissionService::Approve(
     const Caller& caller, const std::string& id, const std::optional<std::string>& feedback) {
+    return DecideByBuyer(caller, id, domain::SubmissionStatus::kApproved, feedback);
+}
+
+core::Result<SubmissionRecord> SubmissionService::Reject(const Caller& caller,
+                                                         const std::string& id,
+                                                         const std::string& feedback) {
+    return DecideByBuyer(caller, id, domain::SubmissionStatus::kRejected, feedback);
+}
+
+core::Result<SubmissionRecord> SubmissionService::DecideByBuyer(
+    const Caller& caller, const std::string& id, domain::SubmissionStatus status,
+    const std::optional<std::string>& feedback) {
     const std::int64_t now_ms = core::ToUnixMillis(clock_.Now());
     return InTransaction<SubmissionRecord>(
         db_, TxMode::kWrite, [&](storage::Transaction& tx) -> core::Result<SubmissionRecord> {
@@ -145,32 +157,11 @@ core::Result<SubmissionRecord> SubmissionService::Approve(
             // Only the task's buyer decides; to any other buyer the submission does not exist.
             if (!submission || submission->buyer_id != caller.id) return SubmissionNotFound();
             if (submission->status != "pending") return AlreadyDecided();
-            auto decided =
-                DecideLocked(tx, *submission,
-                             storage::Decision{.status = domain::SubmissionStatus::kApproved,
-                                               .feedback = feedback,
-                                               .decided_by = domain::Decider::kBuyer,
-                                               .decided_at_ms = now_ms});
-            if (!decided) return std::move(decided).error();
-            return *storage::SubmissionRepository::Find(tx, id);
-        });
-}
-
-core::Result<SubmissionRecord> SubmissionService::Reject(const Caller& caller,
-                                                         const std::string& id,
-                                                         const std::string& feedback) {
-    const std::int64_t now_ms = core::ToUnixMillis(clock_.Now());
-    return InTransaction<SubmissionRecord>(
-        db_, TxMode::kWrite, [&](storage::Transaction& tx) -> core::Result<SubmissionRecord> {
-            const auto submission = storage::SubmissionRepository::Find(tx, id);
-            if (!submission || submission->buyer_id != caller.id) return SubmissionNotFound();
-            if (submission->status != "pending") return AlreadyDecided();
-            auto decided =
-                DecideLocked(tx, *submission,
-                             storage::Decision{.status = domain::SubmissionStatus::kRejected,
-                                               .feedback = feedback,
-                                               .decided_by = domain::Decider::kBuyer,
-                                               .decided_at_ms = now_ms});
+            auto decided = DecideLocked(tx, *submission,
+                                        storage::Decision{.status = status,
+                                                          .feedback = feedback,
+                                                          .decided_by = domain::Decider::kBuyer,
+                                                          .decided_at_ms = now_ms});
             if (!decided) return std::move(decided).error();
             return *storage::SubmissionRepository::Find(tx, id);
         });

@@ -49,6 +49,9 @@ class SubmissionService {
     std::int64_t AutoApproveDue();
 
   private:
+    core::Result<storage::SubmissionRecord> DecideByBuyer(
+        const Caller& caller, const std::string& id, domain::SubmissionStatus status,
+        const std::optional<std::string>& feedback);
     // Decides a pending submission inside the caller's transaction: the guarded transition, then
     // the money and the slot. kAlreadyDecided when it was not pending any more.
     core::Status DecideLocked(storage::Transaction& tx, const storage::SubmissionRecord& submission,

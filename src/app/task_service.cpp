@@ -134,15 +134,10 @@ core::Result<CancelledTask> TaskService::Cancel(const Caller& caller, const std:
             if (caller.role != domain::Role::kAdmin && task->buyer_id != caller.id) {
                 return NotOwner();
             }
-            if (task->Status(now_ms) != domain::TaskStatus::kOpen) return NotOpen(*task, now_ms);
-            // The open slots' escrow returns at once; pending submissions keep theirs until
-            // they are decided.
-            const std::int64_t refund = task->slots_open * task->payable_amount;
-            if (!storage::TaskRepository::Cancel(tx, id, now_ms)) return NotOpen(*task, now_ms);
-            RefundEscrow(tx, ids_, *task, refund, now_ms);
-            TaskRecord cancelled = *storage::TaskRepository::Find(tx, id);
-            const std::int64_t settled = SettleFinishedTask(tx, ids_, cancelled, now_ms);
-            return CancelledTask{.task = std::move(cancelled), .refunded_coins = refund + settled};
+            const auto refunded = CancelTaskLocked(tx, ids_, *task, now_ms);
+            if (!refunded) return NotOpen(*task, now_ms);
+            return CancelledTask{.task = *storage::TaskRepository::Find(tx, id),
+                                 .refunded_coins = *refunded};
         });
 }
 
