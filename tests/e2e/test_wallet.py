@@ -5,6 +5,7 @@ import unittest
 from concurrent.futures import ThreadPoolExecutor
 
 from harness import ServerTestCase
+from marketplace import task_body
 
 
 class WalletTest(ServerTestCase):
@@ -88,6 +89,31 @@ class IdempotencyTest(ServerTestCase):
         self.assertEqual(len([r for r in done if r.header("Idempotent-Replayed") is None]), 1)
         for r in in_progress:
             self.assertEqual(r.json["code"], "idempotency_in_progress")
+
+    def test_parallel_task_creations_with_one_key_escrow_once(self):
+        buyer = self.register("buyer")
+        token = buyer["access_token"]
+        key = secrets.token_hex(8)
+        body = task_body(required_workers=2, payable_amount=5)
+
+        def create(_):
+            return self.server.api("POST", "/tasks", body, token=token,
+                                   headers={"Idempotency-Key": key})
+
+        with ThreadPoolExecutor(20) as pool:
+            results = list(pool.map(create, range(20)))
+        created = [r for r in results if r.status == 201]
+        self.assertTrue(all(r.status in (201, 409) for r in results), results)
+        self.assertGreaterEqual(len(created), 1)
+        self.assertEqual(len({r.raw for r in created}), 1, "replays are byte-identical")
+        # A retry after the first finished replays it too.
+        again = create(None)
+        self.assertEqual(again.status, 201)
+        self.assertEqual(again.raw, created[0].raw)
+        self.assertEqual(again.header("Idempotent-Replayed"), "true")
+        wallet = self.server.api("GET", "/wallet", token=token).json
+        self.assertEqual(wallet["coins"], 40)
+        self.assertEqual(wallet["escrowed_coins"], 10)
 
     def test_keys_are_per_user(self):
         a = self.register("worker")
