@@ -1,11 +1,17 @@
 #include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <memory>
+#include <optional>
+#include <string>
 
 #include "api/error_map.hpp"
 #include "api/json_support.hpp"
 #include "api/marketplace_request.hpp"
 #include "api/marketplace_views.hpp"
 #include "api/routes.hpp"
+#include "app/notification_hub.hpp"
 #include "app/notification_service.hpp"
+#include "infra/id_generator.hpp"
 
 namespace nanotasks::api {
 namespace {
@@ -43,6 +49,55 @@ http::Response NotificationsEndpoint(Services& services, Context& context) {
     return JsonResponse(200, PageView(std::move(items), cursor));
 }
 
+// A hub subscription as the body of a response: each notification becomes one event whose data
+// is the same object as an item of GET /notifications.
+class NotificationEventStream final : public http::EventStream {
+  public:
+    explicit NotificationEventStream(std::shared_ptr<app::NotificationSubscription> subscription)
+        : subscription_(std::move(subscription)) {}
+
+    void SetWakeup(std::function<void()> wake) override {
+        subscription_->SetWakeup(std::move(wake));
+    }
+
+    std::optional<std::string> Drain() override {
+        auto notifications = subscription_->Take();
+        if (!notifications) return std::nullopt;
+        std::string events;
+        for (const auto& notification : *notifications) {
+            // Our ids have no line breaks and the serializer writes none: one line each.
+            events += "id: " + notification.id + "\nevent: notification\ndata: " +
+                      boost::json::serialize(NotificationView(notification)) + "\n\n";
+        }
+        return events;
+    }
+
+    void Close() override { subscription_->Close(); }
+
+  private:
+    std::shared_ptr<app::NotificationSubscription> subscription_;
+};
+
+http::Response StreamEndpoint(Services& services, Context& context) {
+    const http::Request& request = context.request;
+    std::optional<std::string> last_event_id;
+    // EventSource sends back the id of the last event it received when it reconnects; an empty
+    // one means none.
+    if (const auto header = request.Header("last-event-id"); header && !header->empty()) {
+        if (!infra::IsValidId(*header)) {
+            return ErrorResponse(
+                Error::Validation({{"Last-Event-ID", "invalid", "must be a notification id"}}),
+                request.request_id);
+        }
+        last_event_id = std::string(*header);
+    }
+    http::Response response;
+    response.content_type = "text/event-stream";
+    response.stream = std::make_shared<NotificationEventStream>(
+        services.notification_hub.Subscribe(context.Caller().id, last_event_id));
+    return response;
+}
+
 http::Response MarkReadEndpoint(Services& services, Context& context) {
     const auto id = PathId(context);
     if (!id) return ErrorResponse(NotFound("notification"), context.request.request_id);
@@ -70,6 +125,15 @@ std::vector<RouteSpec> NotificationRoutes(Services& services) {
          .policy = Policy::AnyRole(),
          .endpoint = bind(NotificationsEndpoint),
          .summary = "The caller's notifications (?unread=true), newest first"},
+        {.method = Method::kGet,
+         .path = "/api/v1/notifications/stream",
+         .policy = Policy::AnyRole(),
+         .endpoint = bind(StreamEndpoint),
+         .summary =
+             "The caller's new notifications as Server-Sent Events (event: notification, data: "
+             "the list's item); Last-Event-ID replays those after it; \": ping\" comments keep "
+             "it alive",
+         .event_stream = true},
         {.method = Method::kPost,
          .path = "/api/v1/notifications/{id}/read",
          .policy = Policy::AnyRole(),

@@ -55,6 +55,12 @@ std::string OpenApiDocument(const std::vector<RouteSpec>& routes, const std::str
                                   {"required", false},
                                   {"schema", {{"type", "string"}, {"maxLength", 255}}}});
         }
+        if (spec.event_stream) {
+            parameters.push_back({{"name", "Last-Event-ID"},
+                                  {"in", "header"},
+                                  {"required", false},
+                                  {"schema", {{"type", "string"}}}});
+        }
         if (!parameters.empty()) operation["parameters"] = std::move(parameters);
         if (spec.policy.kind == Policy::Kind::kPublic) {
             operation["security"] = json::array{};
@@ -65,7 +71,13 @@ std::string OpenApiDocument(const std::vector<RouteSpec>& routes, const std::str
             operation["x-roles"] = std::move(roles);
         }
         json::object responses;
-        responses[std::to_string(spec.success_status)] = {{"description", "Success"}};
+        if (spec.event_stream) {
+            responses[std::to_string(spec.success_status)] = {
+                {"description", "Server-Sent Events"},
+                {"content", {{"text/event-stream", {{"schema", {{"type", "string"}}}}}}}};
+        } else {
+            responses[std::to_string(spec.success_status)] = {{"description", "Success"}};
+        }
         responses["default"] = Problem();
         operation["responses"] = std::move(responses);
         std::string method(http::MethodName(spec.method));

@@ -23,6 +23,7 @@ class WalletService;
 class TaskService;
 class SubmissionService;
 class NotificationService;
+class NotificationHub;
 class ReportService;
 class DashboardService;
 class PaymentService;
@@ -64,6 +65,7 @@ struct RouteSpec {
     int success_status = 200;  // for the OpenAPI document
     http::Execution execution = http::Execution::kWorkerPool;
     bool idempotent_post = true;  // Idempotency-Key honoured (authenticated POSTs)
+    bool event_stream = false;    // answers text/event-stream, resumable with Last-Event-ID
 };
 
 // What the endpoints call; owned by main.
@@ -75,6 +77,7 @@ struct Services {
     app::TaskService& tasks;
     app::SubmissionService& submissions;
     app::NotificationService& notifications;
+    app::NotificationHub& notification_hub;
     app::ReportService& reports;
     app::DashboardService& dashboards;
     app::PaymentService& payments;

@@ -128,6 +128,10 @@ const std::vector<ConfigOption>& ConfigOptions() {
          "seconds in-flight requests may take at shutdown (default 10)"},
         {"--max-connections", "NANOTASKS_MAX_CONNECTIONS",
          "open connections at most (default 10000)"},
+        {"--max-streams", "NANOTASKS_MAX_STREAMS",
+         "open notification streams at most (default 1000)"},
+        {"--sse-heartbeat", "NANOTASKS_SSE_HEARTBEAT",
+         "seconds of silence before a stream sends a heartbeat comment (default 15)"},
         {"--log-format", "NANOTASKS_LOG_FORMAT", "text or json (default text)"},
         {"--password-memory-kib", "NANOTASKS_PASSWORD_MEMORY_KIB",
          "Argon2id memory in KiB (default 19456)"},
@@ -312,6 +316,10 @@ Config LoadConfig(const std::map<std::string, std::string>& flags,
         config.shutdown_grace_seconds = ParseInt("NANOTASKS_SHUTDOWN_GRACE", *v, 0, 3600);
     if (auto v = lookup("NANOTASKS_MAX_CONNECTIONS"))
         config.max_connections = ParseInt("NANOTASKS_MAX_CONNECTIONS", *v, 1, 1'000'000);
+    if (auto v = lookup("NANOTASKS_MAX_STREAMS"))
+        config.max_streams = ParseInt("NANOTASKS_MAX_STREAMS", *v, 0, 1'000'000);
+    if (auto v = lookup("NANOTASKS_SSE_HEARTBEAT"))
+        config.sse_heartbeat_seconds = ParseInt("NANOTASKS_SSE_HEARTBEAT", *v, 1, 3600);
     if (auto v = lookup("NANOTASKS_LOG_FORMAT")) {
         if (*v != "text" && *v != "json") Fail("NANOTASKS_LOG_FORMAT", *v, "expected text or json");
         config.log_format = *v;

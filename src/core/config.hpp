@@ -40,6 +40,8 @@ struct Config {
     int idle_timeout_seconds = 60;
     int shutdown_grace_seconds = 10;
     int max_connections = 10000;
+    int max_streams = 1000;          // open event streams (GET /notifications/stream)
+    int sse_heartbeat_seconds = 15;  // ": ping" on an event stream quiet for this long
     std::string log_format = "text";
     std::size_t password_memory_kib = 19456;
     int password_passes = 2;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,11 +35,34 @@ struct Request {
     std::vector<std::pair<std::string, std::string>> QueryParams() const;
 };
 
+// The body of a response that stays open, such as Server-Sent Events. The server writes the
+// headers, then whatever Drain() returns each time it is woken up, a heartbeat comment when the
+// stream has been quiet for a while, until the client goes away, the stream ends or the server
+// shuts down. Implementations must be thread-safe: the server calls SetWakeup, Drain and Close on
+// its I/O threads while the producer works on others.
+class EventStream {
+  public:
+    virtual ~EventStream() = default;
+    // `wake` tells the server that Drain() may have something new. It may be called from any
+    // thread, at once, or spuriously; it never blocks. It must not be called once Close() has
+    // returned.
+    virtual void SetWakeup(std::function<void()> wake) = 0;
+    // The bytes to send now (empty: nothing yet), or nothing once the stream has ended: the
+    // server then finishes the response and closes the connection.
+    virtual std::optional<std::string> Drain() = 0;
+    // The server is done with the stream (the client left, the stream ended, the server stops,
+    // or the stream was refused): release what it holds. Called exactly once.
+    virtual void Close() = 0;
+};
+
 struct Response {
     int status = 200;
     std::string content_type = "application/json; charset=utf-8";
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    // When set (with status 200), `body` is ignored and the response is this stream, sent as
+    // text/event-stream; see Server.
+    std::shared_ptr<EventStream> stream;
 
     void SetHeader(std::string name, std::string value);
 };

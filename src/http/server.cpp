@@ -24,10 +24,13 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <csignal>
@@ -68,6 +71,11 @@ constexpr std::size_t kLingerBytesMax = 1 << 20;
 constexpr std::chrono::milliseconds kLingerTimeout{2000};
 // Accept failures such as EMFILE repeat at once; a short pause keeps the loop from spinning.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
+
+// What a client that sends something during an event stream has its bytes read into (and
+// discarded): the read only watches for the close.
+constexpr std::size_t kStreamSinkBytes = 1024;
+constexpr std::string_view kHeartbeat = ": ping\n\n";
 
 constexpr std::string_view kUnmatchedRoute = "unmatched";
 constexpr std::string_view kInternalDetail = "An unexpected error occurred.";
@@ -199,6 +207,32 @@ asio::awaitable<bool> RunOnPool(WorkerPool& pool, std::function<void()> job) {
         std::move(initiate), asio::use_awaitable, std::move(job));
 }
 
+// Writes one piece of an event stream: a chunk on HTTP/1.1, the bytes themselves on HTTP/1.0
+// (where the close delimits the body). `data` is not empty (an empty chunk would end the body).
+asio::awaitable<ErrorCode> WriteStreamData(beast::tcp_stream& stream, std::string_view data,
+                                           bool chunked, std::chrono::milliseconds timeout) {
+    stream.expires_after(timeout);
+    ErrorCode ec;
+    std::size_t bytes = 0;
+    if (chunked) {
+        std::tie(ec, bytes) =
+            co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(data)), kAsTuple);
+    } else {
+        std::tie(ec, bytes) = co_await asio::async_write(stream, asio::buffer(data), kAsTuple);
+    }
+    co_return ec;
+}
+
+void CloseQuietly(EventStream& stream, std::string_view request_id) {
+    try {
+        stream.Close();
+    } catch (const std::exception& e) {
+        spdlog::error("request_id={}: closing the event stream threw: {}", request_id, e.what());
+    } catch (...) {
+        spdlog::error("request_id={}: closing the event stream threw", request_id);
+    }
+}
+
 // co_spawn's completion: a coroutine that throws is a bug, logged rather than rethrown from
 // io_context::run() where it would take the whole server down.
 auto LogFailure(std::string_view what) {
@@ -226,6 +260,17 @@ class Server::Impl {
     void Stop();
 
   private:
+    // An event stream being served; touched only on its connection's strand.
+    struct StreamState {
+        explicit StreamState(const asio::any_io_executor& executor) : timer(executor) {}
+        asio::steady_timer timer;  // the heartbeat deadline; cancelled to wake the stream up
+        bool woken = false;        // Wake() since the stream last drained
+        bool client_gone = false;  // the client closed, or the socket failed
+        void Wake() {
+            woken = true;
+            timer.cancel();
+        }
+    };
     struct Connection {
         explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
         beast::tcp_stream stream;
@@ -233,6 +278,8 @@ class Server::Impl {
         // Waiting for a request that has not begun (or draining before close): shutdown may
         // close it at once. Touched only on the connection's strand.
         bool idle = true;
+        // Set while the connection serves an event stream, which a shutdown wakes up to end it.
+        std::shared_ptr<StreamState> streaming;
     };
     enum class CloseWhich { kIdle, kAll };
 
@@ -253,6 +300,10 @@ class Server::Impl {
     asio::awaitable<Response> Dispatch(Request& request, std::string_view raw_path,
                                        std::string& route_label);
     asio::awaitable<bool> Respond(Connection& connection, Exchange& exchange, bool keep_alive);
+    void AdmitStream(Exchange& exchange);
+    asio::awaitable<void> ServeStream(std::shared_ptr<Connection> connection, Exchange& exchange);
+    static asio::awaitable<void> WatchForClose(std::shared_ptr<Connection> connection,
+                                               std::shared_ptr<StreamState> state);
 
     void RejectOverloaded(tcp::socket& socket);
     void CloseConnections(CloseWhich which);
@@ -261,6 +312,10 @@ class Server::Impl {
     void AssignRequestId(Request& request);
     Response CallHandler(const Route& route, Request& request) const;
     bhttp::response<bhttp::string_body> ToWire(Exchange& exchange, bool keep_alive) const;
+    bhttp::response<bhttp::empty_body> StreamHead(Exchange& exchange) const;
+    // Copies the handler's headers into `wire`, dropping (and logging) any that could break the
+    // framing; returns whether one of them was Content-Type.
+    bool CopyResponseHeaders(const Exchange& exchange, bhttp::fields& wire) const;
     void Record(const Exchange& exchange, std::size_t body_bytes) const;
 
     const ServerOptions options_;
@@ -285,6 +340,7 @@ class Server::Impl {
     std::unordered_map<const Connection*, std::shared_ptr<Connection>> connections_;
     // Shared with the metrics gauge, which may be read after the server is gone.
     std::shared_ptr<std::atomic<int>> open_connections_ = std::make_shared<std::atomic<int>>(0);
+    std::shared_ptr<std::atomic<int>> open_streams_ = std::make_shared<std::atomic<int>>(0);
     asio::steady_timer shutdown_timer_;
 
     // Declared after io_context_ so that its destructor (which joins) runs before the
@@ -309,8 +365,10 @@ Server::Impl::Impl(ServerOptions options, const Router& router, Metrics& metrics
     if (options_.max_connections < 1) {
         throw std::invalid_argument("max_connections must be at least 1");
     }
-    for (const milliseconds timeout : {options_.read_timeout, options_.idle_timeout,
-                                       options_.write_timeout, options_.shutdown_grace}) {
+    if (options_.max_streams < 0) throw std::invalid_argument("max_streams must not be negative");
+    for (const milliseconds timeout :
+         {options_.read_timeout, options_.idle_timeout, options_.write_timeout,
+          options_.shutdown_grace, options_.stream_heartbeat}) {
         if (timeout <= milliseconds::zero()) {
             throw std::invalid_argument("server timeouts must be positive");
         }
@@ -321,6 +379,8 @@ Server::Impl::Impl(ServerOptions options, const Router& router, Metrics& metrics
     pool_.ExportGauges(metrics_);
     metrics_.AddGauge("nanotasks_http_connections_open", "Open client connections.",
                       [open = open_connections_] { return static_cast<double>(open->load()); });
+    metrics_.AddGauge("nanotasks_http_streams_open", "Open event streams (Server-Sent Events).",
+                      [open = open_streams_] { return static_cast<double>(open->load()); });
 }
 
 void Server::Impl::Listen() {
@@ -452,7 +512,11 @@ void Server::Impl::CloseConnections(CloseWhich which) {
     for (const auto& connection : connections) {
         // A connection's state belongs to its strand, so the decision is made there.
         asio::post(connection->stream.get_executor(), [connection, which] {
-            if (which == CloseWhich::kAll || connection->idle) connection->stream.close();
+            if (which == CloseWhich::kAll || connection->idle) {
+                connection->stream.close();
+            } else if (connection->streaming) {
+                connection->streaming->Wake();  // it sees the shutdown and ends itself
+            }
         });
     }
 }
@@ -562,7 +626,13 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
             exchange.response =
                 co_await Dispatch(request, target_parts->first, exchange.route_label);
         }
+        if (exchange.response.stream) AdmitStream(exchange);
         cors_.Decorate(request, exchange.response);
+        if (exchange.response.stream) {
+            // A stream ends its connection: whatever the client sends meanwhile is discarded.
+            co_await ServeStream(connection, exchange);
+            break;
+        }
 
         const bool keep_alive = message.keep_alive() && !stopping_.load();
         const bool written = co_await Respond(*connection, exchange, keep_alive);
@@ -665,21 +735,7 @@ bhttp::response<bhttp::string_body> Server::Impl::ToWire(Exchange& exchange,
     bhttp::response<bhttp::string_body> wire;
     wire.version(exchange.version);
     wire.result(static_cast<unsigned>(response.status));
-    bool has_content_type = false;
-    for (const auto& [name, value] : response.headers) {
-        const std::string lower = AsciiLower(name);
-        if (!IsValidHeader(name, value) || IsFramingHeader(lower) || lower == "x-request-id") {
-            if (lower != "x-request-id") {
-                std::string quoted_name;
-                AppendJsonString(quoted_name, name);
-                spdlog::error("request_id={} route={}: dropped response header {}", request_id,
-                              exchange.route_label, quoted_name);
-            }
-            continue;
-        }
-        has_content_type = has_content_type || lower == "content-type";
-        wire.insert(name, value);
-    }
+    const bool has_content_type = CopyResponseHeaders(exchange, wire);
     wire.set("X-Request-Id", request_id);
     const bool bodiless = response.status == 204 || response.status == 304;
     if (!bodiless) {
@@ -692,6 +748,165 @@ bhttp::response<bhttp::string_body> Server::Impl::ToWire(Exchange& exchange,
     }
     wire.keep_alive(keep_alive);
     return wire;
+}
+
+bool Server::Impl::CopyResponseHeaders(const Exchange& exchange, bhttp::fields& wire) const {
+    bool has_content_type = false;
+    for (const auto& [name, value] : exchange.response.headers) {
+        const std::string lower = AsciiLower(name);
+        if (!IsValidHeader(name, value) || IsFramingHeader(lower) || lower == "x-request-id") {
+            if (lower != "x-request-id") {
+                std::string quoted_name;
+                AppendJsonString(quoted_name, name);
+                spdlog::error("request_id={} route={}: dropped response header {}",
+                              exchange.request.request_id, exchange.route_label, quoted_name);
+            }
+            continue;
+        }
+        has_content_type = has_content_type || lower == "content-type";
+        wire.insert(name, value);
+    }
+    return has_content_type;
+}
+
+bhttp::response<bhttp::empty_body> Server::Impl::StreamHead(Exchange& exchange) const {
+    bhttp::response<bhttp::empty_body> head;
+    head.version(exchange.version);
+    head.result(bhttp::status::ok);
+    CopyResponseHeaders(exchange, head);
+    head.set("X-Request-Id", exchange.request.request_id);
+    head.set(bhttp::field::content_type, "text/event-stream");
+    if (head.find(bhttp::field::cache_control) == head.end()) {
+        head.set(bhttp::field::cache_control, "no-cache");
+    }
+    // Reverse proxies such as nginx would otherwise hold the events back in a buffer.
+    head.set("X-Accel-Buffering", "no");
+    head.keep_alive(false);
+    if (exchange.version >= 11) head.chunked(true);
+    return head;
+}
+
+// Decides whether a handler's stream is served: only with status 200 (otherwise the rest of the
+// response goes out as an ordinary one), within max_streams and while the server is not
+// stopping (otherwise 503). A stream that is not served is closed here.
+void Server::Impl::AdmitStream(Exchange& exchange) {
+    Response& response = exchange.response;
+    const std::shared_ptr<EventStream> stream = response.stream;
+    const std::string& request_id = exchange.request.request_id;
+    if (response.status != 200) {
+        spdlog::error("request_id={} route={}: handler returned a stream with status {}",
+                      request_id, exchange.route_label, response.status);
+        response.stream.reset();
+        CloseQuietly(*stream, request_id);
+        return;
+    }
+    const bool stopping = stopping_.load();
+    if (!stopping) {
+        if (open_streams_->fetch_add(1) < options_.max_streams) return;
+        open_streams_->fetch_sub(1);
+        spdlog::warn("event stream refused: {} streams open (max_streams)", options_.max_streams);
+    }
+    response.stream.reset();
+    CloseQuietly(*stream, request_id);
+    response = ProblemResponse(503, "service_unavailable", "Service Unavailable",
+                               stopping ? "The server is shutting down."
+                                        : "The server has too many open streams; retry shortly.",
+                               request_id);
+    response.SetHeader("Retry-After", "1");
+}
+
+// Serves an admitted stream until the client leaves, the stream ends, a write fails or times
+// out, or the server stops. The caller closes the connection afterwards.
+asio::awaitable<void> Server::Impl::ServeStream(std::shared_ptr<Connection> connection,
+                                                Exchange& exchange) {
+    const std::shared_ptr<EventStream> events = std::move(exchange.response.stream);
+    exchange.response.stream.reset();
+    const std::string request_id = exchange.request.request_id;
+    auto state = std::make_shared<StreamState>(connection->stream.get_executor());
+    // However the stream ends (an exception included), it is closed and its slot is freed.
+    struct Release {
+        Impl& impl;
+        Connection& connection;
+        EventStream& events;
+        const std::string& request_id;
+        ~Release() {
+            connection.streaming.reset();
+            CloseQuietly(events, request_id);
+            impl.open_streams_->fetch_sub(1);
+        }
+    } release{*this, *connection, *events, request_id};
+    connection->idle = false;
+    connection->streaming = state;
+    // The producer's threads only post to the connection's strand; the state may be gone by then.
+    events->SetWakeup(
+        [weak = std::weak_ptr<StreamState>(state), executor = connection->stream.get_executor()] {
+            asio::post(executor, [weak] {
+                if (const auto alive = weak.lock()) alive->Wake();
+            });
+        });
+
+    beast::tcp_stream& stream = connection->stream;
+    bhttp::response<bhttp::empty_body> head = StreamHead(exchange);
+    Record(exchange, 0);
+    const bool chunked = head.chunked();
+    bhttp::response_serializer<bhttp::empty_body> serializer(head);
+    stream.expires_after(options_.write_timeout);
+    const auto [head_ec, head_bytes] =
+        co_await bhttp::async_write_header(stream, serializer, kAsTuple);
+    if (head_ec) co_return;
+    asio::co_spawn(stream.get_executor(), WatchForClose(connection, state),
+                   LogFailure("event stream watch"));
+
+    SteadyClock::time_point next_ping = SteadyClock::now() + options_.stream_heartbeat;
+    bool finish = false;  // end the body properly: the stream ended or the server stops
+    for (;;) {
+        if (state->client_gone) break;
+        if (stopping_.load()) {
+            finish = true;
+            break;
+        }
+        state->woken = false;
+        std::optional<std::string> data;
+        try {
+            data = events->Drain();
+        } catch (const std::exception& e) {
+            spdlog::error("request_id={}: event stream failed: {}", request_id, e.what());
+            break;
+        }
+        if (!data) {
+            finish = true;
+            break;
+        }
+        if (data->empty() && SteadyClock::now() >= next_ping) *data = kHeartbeat;
+        if (!data->empty()) {
+            if (co_await WriteStreamData(stream, *data, chunked, options_.write_timeout)) break;
+            next_ping = SteadyClock::now() + options_.stream_heartbeat;
+            continue;  // more may have come meanwhile
+        }
+        if (state->woken) continue;
+        // Until the next heartbeat, unless woken up (new data, the client left, a shutdown).
+        state->timer.expires_at(next_ping);
+        co_await state->timer.async_wait(kAsTuple);
+    }
+    if (finish && chunked && !state->client_gone) {
+        stream.expires_after(options_.write_timeout);
+        co_await asio::async_write(stream, bhttp::make_chunk_last(), kAsTuple);
+    }
+    ErrorCode ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// Keeps a read pending on a streaming connection: its end (or failure) is the client leaving.
+asio::awaitable<void> Server::Impl::WatchForClose(std::shared_ptr<Connection> connection,
+                                                  std::shared_ptr<StreamState> state) {
+    std::array<char, kStreamSinkBytes> sink{};
+    for (;;) {
+        const auto [ec, bytes] =
+            co_await connection->stream.socket().async_read_some(asio::buffer(sink), kAsTuple);
+        if (ec) break;
+    }
+    state->client_gone = true;
+    state->timer.cancel();
 }
 
 // Logs and counts the response before writing it, so that anyone who has seen a response (a

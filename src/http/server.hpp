@@ -31,6 +31,10 @@ struct ServerOptions {
     std::chrono::milliseconds write_timeout{10000};   // a response must be taken within this
     std::chrono::milliseconds shutdown_grace{10000};  // in-flight requests may finish within this
     int max_connections = 10000;  // connections beyond this get 503 and are closed at once
+    int max_streams = 1000;       // open event streams at most; one more answers 503
+    // An event stream that has sent nothing for this long gets a ": ping" comment, so that
+    // proxies and clients keep the idle connection.
+    std::chrono::milliseconds stream_heartbeat{15000};
     // Origins allowed by CORS, e.g. "https://app.example.com"; "*" allows any.
     std::vector<std::string> cors_origins;
     LogFormat log_format = LogFormat::kText;
@@ -49,14 +53,27 @@ struct ServerOptions {
 // throws 500 internal (the exception is logged with the request id, never sent). Every response
 // has Content-Length (except 204/304) and X-Request-Id.
 //
+// A handler may answer 200 with Response::stream (Server-Sent Events): the server sends the
+// headers (Content-Type: text/event-stream, Cache-Control: no-cache, X-Request-Id, the handler's
+// and CORS headers, Connection: close; chunked on HTTP/1.1, delimited by the close on HTTP/1.0),
+// then the stream's data as it comes and a ": ping\n\n" comment after stream_heartbeat of
+// silence. A read stays pending on the socket, so that a client that closes ends the stream at
+// once; a stream that ends or a shutdown finishes the response and closes the connection, and
+// the stream is Close()d however it ends. Over max_streams (or during a shutdown) the stream is
+// Close()d and the client gets 503 service_unavailable with Retry-After: 1 instead. The access
+// log line and the request metrics of a stream are written when it starts: status 200, 0 bytes,
+// the time until the headers; the stream's lifetime is not a request latency.
+//
 // The access log goes to the spdlog logger named "access" when one is registered before the
 // server is constructed, else to the default logger; it never contains headers other than
 // Referer and User-Agent, nor bodies. The server registers the gauges
-// nanotasks_worker_pool_{queued,busy,threads} and nanotasks_http_connections_open in `metrics`.
+// nanotasks_worker_pool_{queued,busy,threads}, nanotasks_http_connections_open and
+// nanotasks_http_streams_open in `metrics`.
 class Server {
   public:
     // Throws std::invalid_argument for options that cannot work (no threads, a negative queue,
-    // no connections, a zero timeout). `router` and `metrics` must outlive the server.
+    // no connections, negative max_streams, a zero timeout or heartbeat). `router` and `metrics`
+    // must outlive the server.
     Server(ServerOptions options, const Router& router, Metrics& metrics);
     ~Server();
     Server(const Server&) = delete;
@@ -67,9 +84,9 @@ class Server {
     // The bound port (after Listen).
     std::uint16_t port() const;
     // Serves until SIGINT/SIGTERM or Stop() (Listen()s first if needed): then stops accepting,
-    // closes idle keep-alive connections, lets in-flight requests finish within shutdown_grace
-    // (then closes their connections too), waits for running handlers, drains the worker pool,
-    // joins its threads and returns. Call it once.
+    // closes idle keep-alive connections, ends event streams, lets in-flight requests finish
+    // within shutdown_grace (then closes their connections too), waits for running handlers,
+    // drains the worker pool, joins its threads and returns. Call it once.
     void Run();
     // Thread-safe; may be called from any thread, before Run() (which then returns at once) or
     // during it.

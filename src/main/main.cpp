@@ -1,8 +1,10 @@
-// nanotasks: serve | migrate | create-admin. Loads the configuration, builds every layer, serves
-// until SIGINT/SIGTERM. Nothing here holds a business rule.
+// nanotasks: serve | migrate | create-admin | seed. Loads the configuration, builds every layer,
+// serves until SIGINT/SIGTERM. Nothing here holds a business rule.
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -17,15 +19,18 @@
 #include "app/idempotency_service.hpp"
 #include "app/job_runner.hpp"
 #include "app/login_throttle.hpp"
+#include "app/notification_hub.hpp"
 #include "app/notification_service.hpp"
 #include "app/payment_service.hpp"
 #include "app/report_service.hpp"
+#include "app/seeder.hpp"
 #include "app/submission_service.hpp"
 #include "app/task_service.hpp"
 #include "app/wallet_service.hpp"
 #include "app/withdrawal_service.hpp"
 #include "core/config.hpp"
 #include "domain/money_rules.hpp"
+#include "http/message.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
 #include "infra/crypto.hpp"
@@ -53,6 +58,8 @@ void PrintHelp() {
               << "  nanotasks migrate [flags]               migrate the database and exit\n"
               << "  nanotasks create-admin --email E [flags]  create an admin; the password is\n"
               << "                                          read from standard input\n"
+              << "  nanotasks seed --users N --tasks N --submissions N [--seed S] [flags]\n"
+              << "                                          fill the database with test data\n"
               << "  nanotasks --help | --version\n\n"
               << "Flags (each also an environment variable; flags win, then the environment,\n"
               << "then ./.env, then the default):\n";
@@ -84,11 +91,30 @@ std::map<std::string, std::string> ReadDotEnv() {
     return core::ParseDotEnv(text.str());
 }
 
+// %* in a pattern: the message as a JSON string literal, so that quotes, backslashes and line
+// breaks in a message cannot break (or forge) a JSON log line.
+class JsonMessageFlag final : public spdlog::custom_flag_formatter {
+  public:
+    void format(const spdlog::details::log_msg& message, const std::tm&,
+                spdlog::memory_buf_t& destination) override {
+        std::string quoted;
+        http::AppendJsonString(quoted,
+                               std::string_view(message.payload.data(), message.payload.size()));
+        destination.append(quoted.data(), quoted.data() + quoted.size());
+    }
+    std::unique_ptr<custom_flag_formatter> clone() const override {
+        return std::make_unique<JsonMessageFlag>();
+    }
+};
+
 void ConfigureLogging(const core::Config& config) {
     auto logger = spdlog::stderr_logger_mt("nanotasks");
     if (config.log_format == "json") {
-        logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","message":"%v"})",
-                            spdlog::pattern_time_type::utc);
+        auto formatter =
+            std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+        formatter->add_flag<JsonMessageFlag>('*').set_pattern(
+            R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","message":%*})");
+        logger->set_formatter(std::move(formatter));
     } else {
         logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
     }
@@ -132,6 +158,56 @@ void WarnAboutUnderpricedPackages(const core::Config& config) {
     }
 }
 
+std::int64_t CountArgument(const core::CommandLine& line, const std::string& name) {
+    const auto found = line.arguments.find(name);
+    if (found == line.arguments.end()) return 0;
+    std::int64_t value = 0;
+    const std::string& text = found->second;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{} || end != text.data() + text.size() || value < 0) {
+        throw core::ConfigError{name + ": not a non-negative integer"};
+    }
+    return value;
+}
+
+// nanotasks seed: bulk test data (app::Seeder); prints what it wrote and how long it took.
+int Seed(const core::CommandLine& line, const core::Config& config, storage::Database& db,
+         infra::IdGenerator& ids, const core::Clock& clock, const infra::PasswordHasher& hasher) {
+    app::SeedOptions options{.worker_signup_bonus = config.worker_signup_bonus,
+                             .buyer_signup_bonus = config.buyer_signup_bonus};
+    try {
+        options.users = CountArgument(line, "--users");
+        options.tasks = CountArgument(line, "--tasks");
+        options.submissions = CountArgument(line, "--submissions");
+        if (line.arguments.contains("--seed")) {
+            options.seed = static_cast<std::uint64_t>(CountArgument(line, "--seed"));
+        }
+    } catch (const core::ConfigError& error) {
+        std::cerr << "seed: " << error.message << '\n';
+        return kExitConfig;
+    }
+    auto report = app::Seeder(db, ids, clock, hasher).Run(options);
+    if (!report) {
+        std::cerr << "seed: " << report.error().detail;
+        for (const auto& field : report.error().errors) {
+            std::cerr << "; " << field.field << " " << field.message;
+        }
+        std::cerr << '\n';
+        return report.error().code == core::ErrorCode::kValidationFailed ? kExitConfig : 1;
+    }
+    std::printf(
+        "seeded %lld workers, %lld buyers, %lld open tasks, %lld pending submissions, %lld "
+        "transfers, %lld entries in %.1f s\n",
+        static_cast<long long>(report->workers), static_cast<long long>(report->buyers),
+        static_cast<long long>(report->tasks), static_cast<long long>(report->submissions),
+        static_cast<long long>(report->transfers), static_cast<long long>(report->entries),
+        report->seconds);
+    std::printf("every seeded user's password: %s (e.g. %s, %s)\n",
+                std::string(app::kSeedPassword).c_str(), report->first_worker_email.c_str(),
+                report->first_buyer_email.c_str());
+    return 0;
+}
+
 int Run(const core::CommandLine& line, const core::Config& config) {
     ConfigureLogging(config);
     const int cores = CoreCount();
@@ -139,7 +215,8 @@ int Run(const core::CommandLine& line, const core::Config& config) {
         config.worker_threads > 0 ? config.worker_threads : std::max(8, 4 * cores);
     storage::DatabaseOptions db_options;
     db_options.pool_size = config.db_pool_size > 0 ? config.db_pool_size : worker_threads;
-    db_options.sqlite_synchronous_full = config.sqlite_synchronous_full;
+    // Seeding writes one big transaction that can simply run again if the machine dies.
+    db_options.sqlite_synchronous_full = config.sqlite_synchronous_full && line.command != "seed";
 
     std::unique_ptr<storage::Database> db;
     try {
@@ -159,6 +236,7 @@ int Run(const core::CommandLine& line, const core::Config& config) {
     infra::PasswordHasher hasher(infra::PasswordHasher::Options{
         .memory_kib = config.password_memory_kib,
         .passes = static_cast<unsigned long long>(config.password_passes)});
+    if (line.command == "seed") return Seed(line, config, *db, ids, clock, hasher);
     const std::string secret = JwtSecret(config, *db);
     infra::TokenCodec tokens(secret);
     app::LoginThrottle throttle(config.login_max_failures);
@@ -213,6 +291,8 @@ int Run(const core::CommandLine& line, const core::Config& config) {
         *db, ids, clock,
         app::SubmissionSettings{.auto_approve_after_seconds = config.auto_approve_after_seconds});
     app::NotificationService notifications(*db);
+    // Stopped after the server has returned (its streams are closed by then).
+    app::NotificationHub notification_hub(*db, clock);
     app::ReportService reports(*db, ids, clock);
     app::DashboardService dashboards(*db, clock);
     std::optional<infra::StripeClient> stripe;
@@ -252,6 +332,7 @@ int Run(const core::CommandLine& line, const core::Config& config) {
                            .tasks = tasks,
                            .submissions = submissions,
                            .notifications = notifications,
+                           .notification_hub = notification_hub,
                            .reports = reports,
                            .dashboards = dashboards,
                            .payments = payments,
@@ -276,6 +357,8 @@ int Run(const core::CommandLine& line, const core::Config& config) {
     options.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
     options.shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds);
     options.max_connections = config.max_connections;
+    options.max_streams = config.max_streams;
+    options.stream_heartbeat = std::chrono::seconds(config.sse_heartbeat_seconds);
     options.cors_origins = config.cors_origins;
     options.log_format =
         config.log_format == "json" ? http::LogFormat::kJson : http::LogFormat::kText;
@@ -303,10 +386,12 @@ int Run(const core::CommandLine& line, const core::Config& config) {
                           }}},
                         std::chrono::seconds(config.job_interval_seconds));
     jobs.Start();
+    notification_hub.Start();
 
     spdlog::info("nanotasks {} listening on {}:{} ({} database)", kVersion, config.host,
                  server.port(), db->engine() == storage::Engine::kSqlite ? "SQLite" : "PostgreSQL");
     server.Run();
+    notification_hub.Stop();
     jobs.Stop();
     spdlog::info("stopped");
     return 0;
@@ -331,8 +416,8 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (line.command.empty()) {
-            std::cerr << "nanotasks: a command is required (serve, migrate, create-admin); see "
-                         "--help\n";
+            std::cerr << "nanotasks: a command is required (serve, migrate, create-admin, seed); "
+                         "see --help\n";
             return kExitConfig;
         }
         config = core::LoadConfig(line.settings, ReadEnvironment(), ReadDotEnv());

@@ -71,6 +71,20 @@ TEST(Config, ListsAndPackages) {
     EXPECT_EQ(config.coin_packages[1].price_cents, 900);
 }
 
+TEST(Config, EventStreamSettings) {
+    const Config defaults = LoadConfig({}, {}, {});
+    EXPECT_EQ(defaults.sse_heartbeat_seconds, 15);
+    EXPECT_EQ(defaults.max_streams, 1000);
+    const Config config =
+        LoadConfig({}, {{"NANOTASKS_SSE_HEARTBEAT", "1"}, {"NANOTASKS_MAX_STREAMS", "0"}}, {});
+    EXPECT_EQ(config.sse_heartbeat_seconds, 1);
+    EXPECT_EQ(config.max_streams, 0);
+    EXPECT_NE(ErrorOf({{"NANOTASKS_SSE_HEARTBEAT", "0"}}).find("NANOTASKS_SSE_HEARTBEAT"),
+              std::string::npos);
+    EXPECT_NE(ErrorOf({{"NANOTASKS_MAX_STREAMS", "-1"}}).find("NANOTASKS_MAX_STREAMS"),
+              std::string::npos);
+}
+
 TEST(CommandLine, ParsesCommandsFlagsAndArguments) {
     const CommandLine line = ParseCommandLine(
         {"create-admin", "--email", "a@example.com", "--port=9000", "--database-url", "sqlite:x"});

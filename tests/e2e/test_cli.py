@@ -1,4 +1,5 @@
 """The executable's command line: --help, --version, bad configuration, migrate, create-admin."""
+import json
 import os
 import signal
 import tempfile
@@ -96,6 +97,25 @@ class CommandLineTest(unittest.TestCase):
             self.assertEqual(server.stop(signal.SIGINT), 0, server.logs())
         finally:
             server.cleanup()
+
+    def test_json_logs_are_one_object_per_line(self):
+        server = Server({"NANOTASKS_LOG_FORMAT": "json"})
+        try:
+            server.request("GET", "/healthz", headers={"X-Request-Id": "json-log-1",
+                                                       "User-Agent": 'quote" and \\ back'})
+            server.api("POST", "/auth/login", {"email": 'x"@example.com', "password": "p"})
+        finally:
+            server.stop()
+        lines = [line for line in server.logs().splitlines() if line.strip()]
+        records = [json.loads(line) for line in lines]  # every line parses on its own
+        access = [r for r in records if r.get("request_id") == "json-log-1"]
+        self.assertEqual(len(access), 1, lines)
+        self.assertEqual(access[0]["status"], 200)
+        self.assertEqual(access[0]["route"], "/healthz")
+        self.assertEqual(access[0]["method"], "GET")
+        for field in ("bytes", "duration_ms", "remote"):
+            self.assertIn(field, access[0])
+        server.cleanup()
 
     def test_port_in_use_fails(self):
         server = Server()

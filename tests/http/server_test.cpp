@@ -15,11 +15,15 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "http/metrics.hpp"
 
@@ -83,27 +87,9 @@ class Client {
     enum class Answering { kOther, kHead };
     std::optional<HttpResponse> Read(Answering answering = Answering::kOther) {
         for (;;) {
-            std::size_t header_end;
-            while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
-                if (!Fill()) return std::nullopt;
-            }
-            HttpResponse response;
-            const std::string head = buffer_.substr(0, header_end);
-            buffer_.erase(0, header_end + 4);
-            std::size_t line_end = head.find("\r\n");
-            const std::string status_line = head.substr(0, line_end);
-            if (status_line.rfind("HTTP/1.", 0) != 0) return std::nullopt;
-            response.status = std::stoi(status_line.substr(9, 3));
-            while (line_end != std::string::npos) {
-                const std::size_t start = line_end + 2;
-                line_end = head.find("\r\n", start);
-                const std::string line = head.substr(start, line_end - start);
-                const std::size_t colon = line.find(':');
-                std::size_t value_start = colon + 1;
-                while (value_start < line.size() && line[value_start] == ' ') ++value_start;
-                response.headers.emplace_back(Lower(line.substr(0, colon)),
-                                              line.substr(value_start));
-            }
+            std::optional<HttpResponse> head = ReadHead();
+            if (!head) return std::nullopt;
+            HttpResponse& response = *head;
             if (response.status < 200) continue;
             const std::size_t length =
                 answering == Answering::kHead
@@ -116,6 +102,42 @@ class Client {
             buffer_.erase(0, length);
             return response;
         }
+    }
+
+    // The status line and headers of the next response; what follows stays buffered.
+    std::optional<HttpResponse> ReadHead() {
+        std::size_t header_end;
+        while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+            if (!Fill()) return std::nullopt;
+        }
+        HttpResponse response;
+        const std::string head = buffer_.substr(0, header_end);
+        buffer_.erase(0, header_end + 4);
+        std::size_t line_end = head.find("\r\n");
+        const std::string status_line = head.substr(0, line_end);
+        if (status_line.rfind("HTTP/1.", 0) != 0) return std::nullopt;
+        response.status = std::stoi(status_line.substr(9, 3));
+        while (line_end != std::string::npos) {
+            const std::size_t start = line_end + 2;
+            line_end = head.find("\r\n", start);
+            const std::string line = head.substr(start, line_end - start);
+            const std::size_t colon = line.find(':');
+            std::size_t value_start = colon + 1;
+            while (value_start < line.size() && line[value_start] == ' ') ++value_start;
+            response.headers.emplace_back(Lower(line.substr(0, colon)), line.substr(value_start));
+        }
+        return response;
+    }
+
+    // Reads until what has arrived (raw, framing included) contains `text`; false when the
+    // connection closes or stays silent for kPatience first. Consumes up to the end of `text`.
+    bool ReadUntil(std::string_view text) {
+        std::size_t found;
+        while ((found = buffer_.find(text)) == std::string::npos) {
+            if (!Fill()) return false;
+        }
+        buffer_.erase(0, found + text.size());
+        return true;
     }
 
     // Whether the server closed the connection within `bound` (anything it sends meanwhile is
@@ -843,6 +865,257 @@ TEST(ServerTest, ServesWithSeveralIoThreads) {
     }
     for (auto& thread : clients) thread.join();
     EXPECT_EQ(ok.load(), 120);
+}
+
+// An event stream that the test feeds by hand.
+class TestStream : public EventStream {
+  public:
+    void SetWakeup(std::function<void()> wake) override {
+        const std::lock_guard lock(mutex_);
+        wake_ = std::move(wake);
+    }
+    std::optional<std::string> Drain() override {
+        const std::lock_guard lock(mutex_);
+        if (ended_) return std::nullopt;
+        return std::exchange(pending_, {});
+    }
+    void Close() override {
+        const std::lock_guard lock(mutex_);
+        wake_ = nullptr;
+        ++closes_;
+        changed_.notify_all();
+    }
+
+    void Push(std::string_view data) {
+        const std::lock_guard lock(mutex_);
+        pending_ += data;
+        if (wake_) wake_();
+    }
+    void End() {
+        const std::lock_guard lock(mutex_);
+        ended_ = true;
+        if (wake_) wake_();
+    }
+    // Whether the server has closed the stream (within kPatience).
+    bool WaitClosed() {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, kPatience, [&] { return closes_ > 0; });
+    }
+    int closes() {
+        const std::lock_guard lock(mutex_);
+        return closes_;
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::function<void()> wake_;
+    std::string pending_;
+    bool ended_ = false;
+    int closes_ = 0;
+};
+
+// GET /events answers a new TestStream each time (with `initial` already queued); the test
+// finds them in order with At().
+class StreamSource {
+  public:
+    explicit StreamSource(int status = 200, std::string initial = {})
+        : status_(status), initial_(std::move(initial)) {}
+
+    Router MakeRouter() {
+        Router router;
+        router.Add(
+            {.method = Method::kGet, .path_template = "/events", .handler = [this](Request&) {
+                 auto stream = std::make_shared<TestStream>();
+                 stream->Push(initial_);
+                 {
+                     const std::lock_guard lock(mutex_);
+                     streams_.push_back(stream);
+                 }
+                 Response response;
+                 response.status = status_;
+                 response.content_type = "text/plain";
+                 response.body = "not a stream";
+                 response.SetHeader("X-Custom", "yes");
+                 response.SetHeader("Content-Length", "5");  // dropped: framing
+                 response.stream = stream;
+                 return response;
+             }});
+        return router;
+    }
+    std::shared_ptr<TestStream> At(std::size_t index) {
+        const std::lock_guard lock(mutex_);
+        return index < streams_.size() ? streams_[index] : nullptr;
+    }
+
+  private:
+    const int status_;
+    const std::string initial_;
+    std::mutex mutex_;
+    std::vector<std::shared_ptr<TestStream>> streams_;
+};
+
+// Whether the rendered metrics contain `line` within kPatience.
+bool WaitForMetric(const Metrics& metrics, std::string_view line) {
+    const auto deadline = std::chrono::steady_clock::now() + kPatience;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (metrics.Render().find(line) != std::string::npos) return true;
+        std::this_thread::sleep_for(5ms);
+    }
+    return false;
+}
+
+TEST(ServerStreamTest, SendsTheHeadersThenEachPieceAsItComes) {
+    StreamSource source;
+    RunningServer server(source.MakeRouter(), {.cors_origins = {"https://app.example"}});
+    Client client(server.port());
+    ASSERT_TRUE(
+        client.Send(Get("/events", "X-Request-Id: stream-1\r\nOrigin: https://app.example\r\n")));
+    const auto head = client.ReadHead();
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->status, 200);
+    EXPECT_EQ(head->Header("content-type"), "text/event-stream");
+    EXPECT_EQ(head->Header("cache-control"), "no-cache");
+    EXPECT_EQ(head->Header("transfer-encoding"), "chunked");
+    EXPECT_EQ(head->Header("connection"), "close");
+    EXPECT_EQ(head->Header("x-request-id"), "stream-1");
+    EXPECT_EQ(head->Header("x-custom"), "yes");
+    EXPECT_EQ(head->Header("access-control-allow-origin"), "https://app.example");
+    EXPECT_FALSE(head->Header("content-length"));
+
+    const auto stream = source.At(0);
+    ASSERT_TRUE(stream);
+    stream->Push("data: one\n\n");
+    EXPECT_TRUE(client.ReadUntil("b\r\ndata: one\n\n\r\n"));  // one chunk of 11 bytes
+    stream->Push("data: two\n\n");
+    EXPECT_TRUE(client.ReadUntil("data: two\n\n"));
+    const std::string text = server.metrics().Render();
+    EXPECT_NE(text.find(R"(nanotasks_http_requests_total{method="GET",route="/events",)"
+                        R"(status="200"} 1)"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("\nnanotasks_http_streams_open 1\n"), std::string::npos);
+    EXPECT_EQ(stream->closes(), 0);
+}
+
+TEST(ServerStreamTest, SendsWhatWasQueuedBeforeTheHeaders) {
+    StreamSource source(200, "id: 7\ndata: replayed\n\n");
+    RunningServer server(source.MakeRouter(), {});
+    Client client(server.port());
+    ASSERT_TRUE(client.Send(Get("/events")));
+    ASSERT_EQ(client.ReadHead().value().status, 200);
+    EXPECT_TRUE(client.ReadUntil("id: 7\ndata: replayed\n\n"));
+}
+
+TEST(ServerStreamTest, QuietStreamGetsHeartbeats) {
+    StreamSource source;
+    RunningServer server(source.MakeRouter(), {.stream_heartbeat = 20ms});
+    Client client(server.port());
+    ASSERT_TRUE(client.Send(Get("/events")));
+    ASSERT_EQ(client.ReadHead().value().status, 200);
+    EXPECT_TRUE(client.ReadUntil(": ping\n\n"));
+    EXPECT_TRUE(client.ReadUntil(": ping\n\n"));
+}
+
+TEST(ServerStreamTest, ClientThatLeavesFreesTheStreamAtOnce) {
+    StreamSource source;
+    // No heartbeat for a minute: only the pending read can notice the close.
+    RunningServer server(source.MakeRouter(), {.stream_heartbeat = 60s});
+    Client client(server.port());
+    ASSERT_TRUE(client.Send(Get("/events")));
+    ASSERT_EQ(client.ReadHead().value().status, 200);
+    EXPECT_NE(server.metrics().Render().find("\nnanotasks_http_streams_open 1\n"),
+              std::string::npos);
+    client.Close();
+    const auto stream = source.At(0);
+    EXPECT_TRUE(stream->WaitClosed());
+    EXPECT_TRUE(WaitForMetric(server.metrics(), "\nnanotasks_http_streams_open 0\n"));
+    EXPECT_TRUE(WaitForMetric(server.metrics(), "\nnanotasks_http_connections_open 0\n"));
+    stream->Push("data: late\n\n");  // no wake-up any more: nothing happens
+    EXPECT_EQ(stream->closes(), 1);
+}
+
+TEST(ServerStreamTest, StreamThatEndsFinishesTheResponseAndCloses) {
+    StreamSource source;
+    RunningServer server(source.MakeRouter(), {});
+    Client client(server.port());
+    ASSERT_TRUE(client.Send(Get("/events")));
+    ASSERT_EQ(client.ReadHead().value().status, 200);
+    source.At(0)->End();
+    EXPECT_TRUE(client.ReadUntil("0\r\n\r\n"));
+    EXPECT_TRUE(client.WaitClosed());
+    EXPECT_TRUE(source.At(0)->WaitClosed());
+    EXPECT_TRUE(WaitForMetric(server.metrics(), "\nnanotasks_http_streams_open 0\n"));
+}
+
+TEST(ServerStreamTest, Http10StreamIsDelimitedByTheClose) {
+    StreamSource source;
+    RunningServer server(source.MakeRouter(), {});
+    Client client(server.port());
+    ASSERT_TRUE(client.Send("GET /events HTTP/1.0\r\n\r\n"));
+    const auto head = client.ReadHead();
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->status, 200);
+    EXPECT_FALSE(head->Header("transfer-encoding"));
+    EXPECT_FALSE(head->Header("content-length"));
+    source.At(0)->Push("data: plain\n\n");
+    EXPECT_TRUE(client.ReadUntil("data: plain\n\n"));
+    source.At(0)->End();
+    EXPECT_TRUE(client.WaitClosed());
+}
+
+TEST(ServerStreamTest, StreamsOverTheCapAreRefused) {
+    StreamSource source;
+    RunningServer server(source.MakeRouter(), {.max_streams = 1});
+    Client first(server.port());
+    ASSERT_TRUE(first.Send(Get("/events")));
+    ASSERT_EQ(first.ReadHead().value().status, 200);
+
+    Client second(server.port());
+    ASSERT_TRUE(second.Send(Get("/events")));
+    const auto refused = second.Read();
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 503);
+    EXPECT_EQ(refused->Header("retry-after"), "1");
+    EXPECT_NE(refused->body.find(R"("code":"service_unavailable")"), std::string::npos);
+    EXPECT_TRUE(source.At(1)->WaitClosed());
+    EXPECT_NE(server.metrics().Render().find("\nnanotasks_http_streams_open 1\n"),
+              std::string::npos);
+
+    // Once the first leaves, its slot is free again.
+    first.Close();
+    ASSERT_TRUE(WaitForMetric(server.metrics(), "\nnanotasks_http_streams_open 0\n"));
+    ASSERT_TRUE(second.Send(Get("/events")));
+    EXPECT_EQ(second.ReadHead().value().status, 200);
+}
+
+TEST(ServerStreamTest, StreamWithAnotherStatusIsAnOrdinaryResponse) {
+    StreamSource source(202);
+    RunningServer server(source.MakeRouter(), {});
+    Client client(server.port());
+    ASSERT_TRUE(client.Send(Get("/events")));
+    const auto response = client.Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 202);
+    EXPECT_EQ(response->body, "not a stream");
+    EXPECT_TRUE(source.At(0)->WaitClosed());
+    EXPECT_NE(server.metrics().Render().find("\nnanotasks_http_streams_open 0\n"),
+              std::string::npos);
+}
+
+TEST(ServerStreamTest, StopEndsStreamsWithoutWaitingForTheGrace) {
+    StreamSource source;
+    RunningServer server(source.MakeRouter(), {.shutdown_grace = 60s, .stream_heartbeat = 60s});
+    Client client(server.port());
+    ASSERT_TRUE(client.Send(Get("/events")));
+    ASSERT_EQ(client.ReadHead().value().status, 200);
+    const auto started = std::chrono::steady_clock::now();
+    server.StopAndJoin();
+    // Far below the grace: the stream did not hold the shutdown.
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
+    EXPECT_TRUE(client.ReadUntil("0\r\n\r\n"));
+    EXPECT_TRUE(client.WaitClosed());
+    EXPECT_EQ(source.At(0)->closes(), 1);
 }
 
 }  // namespace

@@ -178,6 +178,9 @@ TEST_P(QueryPlanTest, NotificationReportAndLeaderboardListsUseIndexes) {
     ExpectIndexed({"unread notifications",
                    NotificationRepository::ListQueryFor(kUser, true, std::nullopt, 21),
                    {"notifications_user_unread"}});
+    ExpectIndexed({"recent notifications (streams)",
+                   NotificationRepository::CreatedSinceQuery(kNow, kCursorId, 500),
+                   {"notifications_created"}});
     ExpectIndexed({"reports",
                    ReportRepository::ReportsQuery(std::nullopt, kCursorId, 21),
                    {"sqlite_autoindex_reports_1", "reports_pkey"}});

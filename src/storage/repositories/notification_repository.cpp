@@ -63,6 +63,36 @@ std::vector<NotificationRecord> NotificationRepository::After(Transaction& tx,
                                     {user_id, after_id, std::int64_t{limit}}));
 }
 
+ListQuery NotificationRepository::CreatedSinceQuery(std::int64_t from_ms,
+                                                    const std::string& after_id, int limit) {
+    ListQuery query;
+    const std::string from = query.Param(from_ms);
+    query.sql = "SELECT " + std::string(kColumns) +
+                " FROM notifications WHERE created_at >= " + from + " AND (created_at > " + from +
+                " OR id > " + query.Param(after_id) + ") ORDER BY created_at, id LIMIT " +
+                query.Param(std::int64_t{limit});
+    return query;
+}
+
+std::vector<NotificationRecord> NotificationRepository::CreatedSince(Transaction& tx,
+                                                                     std::int64_t from_ms,
+                                                                     const std::string& after_id,
+                                                                     int limit) {
+    const ListQuery query = CreatedSinceQuery(from_ms, after_id, limit);
+    return ToNotifications(tx.Query(query.sql, query.params));
+}
+
+std::vector<std::pair<std::string, std::int64_t>> NotificationRepository::IdsCreatedSince(
+    Transaction& tx, const std::string& user_id, std::int64_t since_ms) {
+    std::vector<std::pair<std::string, std::int64_t>> ids;
+    for (const Row& row : tx.Query(
+             "SELECT id, created_at FROM notifications WHERE user_id = $1 AND created_at >= $2",
+             {user_id, since_ms})) {
+        ids.emplace_back(row.Text(0), row.Int(1));
+    }
+    return ids;
+}
+
 bool NotificationRepository::MarkRead(Transaction& tx, const std::string& user_id,
                                       const std::string& id) {
     // Already read counts as success: the row matches whatever its read flag.

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/database.hpp"
@@ -34,6 +35,18 @@ class NotificationRepository {
     // Newer than after_id (oldest first), for streaming.
     static std::vector<NotificationRecord> After(Transaction& tx, const std::string& user_id,
                                                  const std::string& after_id, int limit);
+    // Everyone's notifications created at or after from_ms, oldest first by (created_at, id),
+    // skipping those at exactly from_ms with an id up to after_id: the first page passes the
+    // poll's lower bound and "", the next ones the last row's created_at and id. For the
+    // notification streams' poller (index notifications_created).
+    static ListQuery CreatedSinceQuery(std::int64_t from_ms, const std::string& after_id,
+                                       int limit);
+    static std::vector<NotificationRecord> CreatedSince(Transaction& tx, std::int64_t from_ms,
+                                                        const std::string& after_id, int limit);
+    // The user's notifications created at or after since_ms, as (id, created_at): what a new
+    // stream counts as already committed.
+    static std::vector<std::pair<std::string, std::int64_t>> IdsCreatedSince(
+        Transaction& tx, const std::string& user_id, std::int64_t since_ms);
     // False when the notification is not the user's (or does not exist).
     static bool MarkRead(Transaction& tx, const std::string& user_id, const std::string& id);
     static std::int64_t MarkAllRead(Transaction& tx, const std::string& user_id);
