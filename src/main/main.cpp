@@ -428,5 +428,12 @@ int main(int argc, char** argv) {
         std::cerr << "nanotasks: " << error.message << '\n';
         return kExitConfig;
     }
-    return Run(line, config);
+    try {
+        return Run(line, config);
+    } catch (const std::exception& error) {
+        // A failure outside any request (the database lost during a seed or at start): one line
+        // and a failing exit code rather than std::terminate.
+        std::cerr << "nanotasks: " << error.what() << '\n';
+        return 1;
+    }
 }

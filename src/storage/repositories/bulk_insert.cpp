@@ -7,8 +7,9 @@ namespace nanotasks::storage {
 namespace {
 
 // Parameters per statement. 999 is SQLite's smallest build limit (SQLITE_MAX_VARIABLE_NUMBER
-// before 3.32); PostgreSQL takes up to 65535, and bigger statements there save round trips.
-std::size_t MaxParameters(Engine engine) { return engine == Engine::kSqlite ? 999 : 8000; }
+// before 3.32). PostgreSQL takes up to 65535, but libpq 15 treats a ParameterDescription message
+// over 30,000 bytes (4 bytes a parameter) as a protocol error when it prepares the statement.
+std::size_t MaxParameters(Engine engine) { return engine == Engine::kSqlite ? 999 : 7000; }
 
 }  // namespace
 
