@@ -8,7 +8,7 @@ packages=(
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
     libsqlite3-dev libpq-dev postgresql
     libsodium-dev libssl-dev libcurl4-openssl-dev
-    libspdlog-dev libfmt-dev
+    libspdlog-dev libfmt-dev libjemalloc-dev
     libgtest-dev libgmock-dev
     clang-format wrk
 )

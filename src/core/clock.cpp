@@ -65,11 +65,28 @@ std::string FormatRfc3339(TimePoint time) {
     const unsigned d = doy - (153 * mp + 2) / 5 + 1;
     const unsigned m = mp < 10 ? mp + 3 : mp - 9;
     const std::int64_t year = y + (m <= 2 ? 1 : 0);
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
-                  static_cast<long long>(year), m, d, static_cast<long long>(rest / 3600),
-                  static_cast<long long>(rest % 3600 / 60), static_cast<long long>(rest % 60));
-    return buffer;
+    // Written digit by digit: list responses format three timestamps a row, and snprintf's
+    // format parsing showed up in their profile.
+    std::string text = "0000-00-00T00:00:00Z";
+    const auto put = [&text](std::size_t end, std::int64_t value, int digits) {
+        for (int i = 1; i <= digits; ++i, value /= 10) {
+            text[end - static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+        }
+    };
+    if (year < 0 || year > 9999) {
+        char buffer[64];
+        std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
+                      static_cast<long long>(year), m, d, static_cast<long long>(rest / 3600),
+                      static_cast<long long>(rest % 3600 / 60), static_cast<long long>(rest % 60));
+        return buffer;
+    }
+    put(4, year, 4);
+    put(7, m, 2);
+    put(10, d, 2);
+    put(13, rest / 3600, 2);
+    put(16, rest % 3600 / 60, 2);
+    put(19, rest % 60, 2);
+    return text;
 }
 
 std::optional<TimePoint> ParseRfc3339(std::string_view text, BareDate bare_date) {

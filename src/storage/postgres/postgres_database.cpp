@@ -33,9 +33,14 @@ constexpr std::size_t kSqlInMessageChars = 160;
 // COMMITTED each statement sees the latest commits either way, and default_transaction_read_only
 // still makes a write in one fail, as it does on SQLite. NOTICEs ("relation already exists,
 // skipping") would go to stderr through libpq; warnings and errors still do.
+// Prepared statements run their generic plan: every statement is parameterized and served by an
+// index chosen from its shape, not its values, and the planner otherwise re-plans the list queries
+// at each execution (their generic cost estimate exceeds the custom one), which cost more
+// than the query itself (0.66 ms of planning for a 0.1 ms GET /tasks page).
 constexpr const char* kSessionSettings =
     "SET default_transaction_isolation = 'read committed';"
     "SET default_transaction_read_only = on;"
+    "SET plan_cache_mode = force_generic_plan;"
     "SET client_min_messages = warning";
 constexpr const char* kBeginWrite = "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE";
 
