@@ -1,7 +1,11 @@
 #include "core/config.hpp"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
 #include <charconv>
 #include <limits>
+#include <set>
 
 namespace nanotasks::core {
 namespace {
@@ -25,6 +29,28 @@ std::vector<std::string> SplitList(std::string_view text) {
         start = comma + 1;
     }
     return items;
+}
+
+// Every comma-separated item, trimmed, empty ones included ("a,,b" has three).
+std::vector<std::string> SplitListKeepingEmpty(std::string_view text) {
+    std::vector<std::string> items;
+    std::size_t start = 0;
+    for (;;) {
+        const auto comma = text.find(',', start);
+        const auto end = comma == std::string_view::npos ? text.size() : comma;
+        items.push_back(Trim(text.substr(start, end - start)));
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+    }
+    return items;
+}
+
+std::string AsciiLower(std::string_view text) {
+    std::string lower(text);
+    for (char& c : lower) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return lower;
 }
 
 [[noreturn]] void Fail(std::string_view variable, std::string_view value, std::string_view why) {
@@ -64,6 +90,86 @@ bool IsValidDatabaseUrlShape(std::string_view url) {
     return false;
 }
 
+// What the server can listen on without asking a resolver: an IPv4 or IPv6 literal, or
+// localhost. A misspelt name ("localhostx") is refused here, before the database is touched,
+// rather than when the listener fails after migrating.
+bool IsListenableHost(const std::string& host) {
+    if (host == "localhost") return true;
+    in_addr v4{};
+    in6_addr v6{};
+    return inet_pton(AF_INET, host.c_str(), &v4) == 1 ||
+           inet_pton(AF_INET6, host.c_str(), &v6) == 1;
+}
+
+bool IsDigits(std::string_view text) {
+    return !text.empty() &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// A serialized origin as browsers send it in Origin: scheme "://" host [":" port], lower case,
+// no path, no trailing slash. An entry of another shape could never match a request.
+bool IsOrigin(std::string_view origin) {
+    const auto separator = origin.find("://");
+    if (separator == std::string_view::npos || separator == 0) return false;
+    const std::string_view scheme = origin.substr(0, separator);
+    if (!(scheme.front() >= 'a' && scheme.front() <= 'z') ||
+        !std::all_of(scheme.begin(), scheme.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
+                   c == '.';
+        })) {
+        return false;
+    }
+    std::string_view authority = origin.substr(separator + 3);
+    std::string_view host = authority;
+    std::string_view port;
+    if (authority.starts_with('[')) {
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos) return false;
+        host = authority.substr(1, close - 1);
+        const std::string_view rest = authority.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest.front() != ':') return false;
+            port = rest.substr(1);
+            if (port.empty()) return false;
+        }
+        in6_addr v6{};
+        if (inet_pton(AF_INET6, std::string(host).c_str(), &v6) != 1) return false;
+    } else {
+        if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
+            host = authority.substr(0, colon);
+            port = authority.substr(colon + 1);
+            if (port.empty()) return false;
+        }
+        if (host.empty() || host.front() == '.' || host.back() == '.' || host.front() == '-' ||
+            host.find("..") != std::string_view::npos ||
+            !std::all_of(host.begin(), host.end(), [](char c) {
+                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+            })) {
+            return false;
+        }
+    }
+    if (!port.empty()) {
+        if (!IsDigits(port) || port.size() > 5) return false;
+        const int number = std::stoi(std::string(port));
+        if (number < 1 || number > 65535) return false;
+    }
+    return true;
+}
+
+std::vector<std::string> ParseCorsOrigins(std::string_view variable, std::string_view value) {
+    std::vector<std::string> origins = SplitList(value);
+    for (const auto& origin : origins) {
+        if (origin != "*" && !IsOrigin(origin)) {
+            Fail(variable, value,
+                 "'" + origin + "' is not an origin (scheme://host[:port] in lower case, or *)");
+        }
+    }
+    return origins;
+}
+
+// Stripe refuses to charge less than this (USD).
+constexpr std::int64_t kStripeMinimumChargeCents = 50;
+
 // Coin packages as "id:coins:price_cents,...".
 std::vector<CoinPackage> ParsePackages(std::string_view variable, std::string_view value) {
     std::vector<CoinPackage> packages;
@@ -82,7 +188,31 @@ std::vector<CoinPackage> ParsePackages(std::string_view variable, std::string_vi
                 ParseInteger(variable, std::string_view(item).substr(second + 1), 1, 100'000'000)});
     }
     if (packages.empty()) Fail(variable, value, "no packages");
+    std::set<std::string> ids;
+    for (const auto& package : packages) {
+        if (!ids.insert(package.id).second) {
+            Fail(variable, value, "package id '" + package.id + "' appears twice");
+        }
+        if (package.price_cents < kStripeMinimumChargeCents) {
+            Fail(variable, value,
+                 "package '" + package.id + "' costs less than " +
+                     std::to_string(kStripeMinimumChargeCents) + " cents, Stripe's minimum charge");
+        }
+    }
     return packages;
+}
+
+// Withdrawal payment systems: names, none empty, none twice (case aside).
+std::vector<std::string> ParsePaymentSystems(std::string_view variable, std::string_view value) {
+    std::vector<std::string> systems = SplitListKeepingEmpty(value);
+    std::set<std::string> seen;
+    for (const auto& system : systems) {
+        if (system.empty()) Fail(variable, value, "empty payment system name");
+        if (!seen.insert(AsciiLower(system)).second) {
+            Fail(variable, value, "payment system '" + system + "' appears twice");
+        }
+    }
+    return systems;
 }
 
 }  // namespace
@@ -91,7 +221,8 @@ const std::vector<ConfigOption>& ConfigOptions() {
     static const std::vector<ConfigOption> options = {
         {"--database-url", "NANOTASKS_DATABASE_URL",
          "sqlite:PATH or postgresql://... (default sqlite:nanotasks.db)"},
-        {"--host", "NANOTASKS_HOST", "address to listen on (default 127.0.0.1)"},
+        {"--host", "NANOTASKS_HOST",
+         "IPv4 or IPv6 address, or localhost, to listen on (default 127.0.0.1)"},
         {"--port", "NANOTASKS_PORT", "port to listen on, 1..65535 (default 8080)"},
         {"--threads", "NANOTASKS_THREADS", "I/O threads (default: the number of cores)"},
         {"--workers", "NANOTASKS_WORKERS",
@@ -116,7 +247,7 @@ const std::vector<ConfigOption>& ConfigOptions() {
         {"--login-max-failures", "NANOTASKS_LOGIN_MAX_FAILURES",
          "failed logins a minute per address and per email (default 10)"},
         {"--cors-origins", "NANOTASKS_CORS_ORIGINS",
-         "comma-separated allowed origins (default none)"},
+         "comma-separated allowed origins, scheme://host[:port] or * (default none)"},
         {"--max-body-bytes", "NANOTASKS_MAX_BODY_BYTES", "request body limit (default 65536)"},
         {"--max-header-bytes", "NANOTASKS_MAX_HEADER_BYTES",
          "request header limit (default 16384)"},
@@ -141,7 +272,8 @@ const std::vector<ConfigOption>& ConfigOptions() {
         {"--buyer-signup-bonus", "NANOTASKS_BUYER_SIGNUP_BONUS",
          "coins for a new buyer (default 50)"},
         {"--coin-packages", "NANOTASKS_COIN_PACKAGES",
-         "id:coins:price_cents,... (default the four of the contract)"},
+         "id:coins:price_cents,... with unique ids, each at least 50 cents (default the four "
+         "of the contract)"},
         {"--withdrawal-minimum", "NANOTASKS_WITHDRAWAL_MINIMUM",
          "fewest coins a withdrawal may ask for (default 200)"},
         {"--withdrawal-cents-per-coin", "NANOTASKS_WITHDRAWAL_CENTS_PER_COIN",
@@ -213,16 +345,27 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
 std::map<std::string, std::string> ParseDotEnv(std::string_view text) {
     std::map<std::string, std::string> values;
     std::size_t start = 0;
+    int line_number = 0;
     while (start < text.size()) {
         auto end = text.find('\n', start);
         if (end == std::string_view::npos) end = text.size();
         std::string line = Trim(text.substr(start, end - start));
         start = end + 1;
+        ++line_number;
         if (line.empty() || line[0] == '#') continue;
         if (line.starts_with("export ")) line = Trim(std::string_view(line).substr(7));
         const auto eq = line.find('=');
-        if (eq == std::string::npos || eq == 0) continue;
-        std::string key = Trim(std::string_view(line).substr(0, eq));
+        std::string key =
+            eq == std::string::npos ? std::string() : Trim(std::string_view(line).substr(0, eq));
+        // A line that sets nothing is a mistake (a lost '=', a value broken over two lines); its
+        // text is not repeated, since it may be half of a secret.
+        if (key.empty() || !std::all_of(key.begin(), key.end(), [](char c) {
+                return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                       c == '_';
+            })) {
+            throw ConfigError{".env line " + std::to_string(line_number) +
+                              ": expected KEY=VALUE, a # comment or a blank line"};
+        }
         std::string value = Trim(std::string_view(line).substr(eq + 1));
         if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
             value.back() == value.front()) {
@@ -255,7 +398,9 @@ Config LoadConfig(const std::map<std::string, std::string>& flags,
         config.database_url = *v;
     }
     if (auto v = lookup("NANOTASKS_HOST")) {
-        if (v->empty()) Fail("NANOTASKS_HOST", *v, "empty");
+        if (!IsListenableHost(*v)) {
+            Fail("NANOTASKS_HOST", *v, "expected an IPv4 or IPv6 address, or localhost");
+        }
         config.host = *v;
     }
     if (auto v = lookup("NANOTASKS_PORT")) config.port = ParseInt("NANOTASKS_PORT", *v, 1, 65535);
@@ -299,7 +444,9 @@ Config LoadConfig(const std::map<std::string, std::string>& flags,
     if (auto v = lookup("NANOTASKS_LOGIN_MAX_FAILURES")) {
         config.login_max_failures = ParseInt("NANOTASKS_LOGIN_MAX_FAILURES", *v, 1, 1'000'000);
     }
-    if (auto v = lookup("NANOTASKS_CORS_ORIGINS")) config.cors_origins = SplitList(*v);
+    if (auto v = lookup("NANOTASKS_CORS_ORIGINS")) {
+        config.cors_origins = ParseCorsOrigins("NANOTASKS_CORS_ORIGINS", *v);
+    }
     if (auto v = lookup("NANOTASKS_MAX_BODY_BYTES")) {
         config.max_body_bytes = static_cast<std::size_t>(
             ParseInteger("NANOTASKS_MAX_BODY_BYTES", *v, 1024, 64LL * 1024 * 1024));
@@ -348,8 +495,7 @@ Config LoadConfig(const std::map<std::string, std::string>& flags,
             ParseInteger("NANOTASKS_WITHDRAWAL_CENTS_PER_COIN", *v, 1, 1'000'000);
     }
     if (auto v = lookup("NANOTASKS_PAYMENT_SYSTEMS")) {
-        config.payment_systems = SplitList(*v);
-        if (config.payment_systems.empty()) Fail("NANOTASKS_PAYMENT_SYSTEMS", *v, "empty list");
+        config.payment_systems = ParsePaymentSystems("NANOTASKS_PAYMENT_SYSTEMS", *v);
     }
     config.stripe_secret_key = lookup("STRIPE_SECRET_KEY");
     config.stripe_webhook_secret = lookup("STRIPE_WEBHOOK_SECRET");

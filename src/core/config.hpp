@@ -85,6 +85,7 @@ struct ConfigError {
 CommandLine ParseCommandLine(const std::vector<std::string>& args);
 
 // Parses the text of a .env file: KEY=VALUE lines, '#' comments, optional quotes, "export ".
+// Throws ConfigError naming the line number of any other line.
 std::map<std::string, std::string> ParseDotEnv(std::string_view text);
 
 // Precedence: flags, then environment, then .env, then defaults. Throws ConfigError.

@@ -30,6 +30,7 @@
 #include "app/withdrawal_service.hpp"
 #include "core/config.hpp"
 #include "domain/money_rules.hpp"
+#include "domain/rules.hpp"
 #include "http/message.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
@@ -208,6 +209,25 @@ int Seed(const core::CommandLine& line, const core::Config& config, storage::Dat
     return 0;
 }
 
+// What can be checked without the database is checked before it is opened (or created), so
+// that a typo stops the start with exit code 2 and leaves nothing behind. Throws ConfigError.
+void CheckBeforeStart(const core::CommandLine& line, const core::Config& config) {
+    if (config.admin_email && !domain::NormalizeEmail(*config.admin_email)) {
+        throw core::ConfigError{"NANOTASKS_ADMIN_EMAIL=" + *config.admin_email +
+                                ": not an email address"};
+    }
+    if (line.command == "create-admin") {
+        const auto email = line.arguments.find("--email");
+        if (email == line.arguments.end()) {
+            throw core::ConfigError{"create-admin: --email is required"};
+        }
+        if (!domain::NormalizeEmail(email->second)) {
+            throw core::ConfigError{"create-admin: --email " + email->second +
+                                    ": not an email address"};
+        }
+    }
+}
+
 int Run(const core::CommandLine& line, const core::Config& config) {
     ConfigureLogging(config);
     const int cores = CoreCount();
@@ -248,11 +268,7 @@ int Run(const core::CommandLine& line, const core::Config& config) {
                           .buyer_signup_bonus = config.buyer_signup_bonus});
 
     if (line.command == "create-admin") {
-        const auto email = line.arguments.find("--email");
-        if (email == line.arguments.end()) {
-            std::cerr << "create-admin: --email is required\n";
-            return kExitConfig;
-        }
+        const auto email = line.arguments.find("--email");  // checked by CheckBeforeStart
         std::string password;
         std::getline(std::cin, password);
         if (!password.empty() && password.back() == '\r') password.pop_back();
@@ -424,6 +440,7 @@ int main(int argc, char** argv) {
         if (!storage::IsValidDatabaseUrl(config.database_url)) {
             throw core::ConfigError{"NANOTASKS_DATABASE_URL: not a valid database URL"};
         }
+        CheckBeforeStart(line, config);
     } catch (const core::ConfigError& error) {
         std::cerr << "nanotasks: " << error.message << '\n';
         return kExitConfig;

@@ -58,6 +58,56 @@ TEST(Config, BadValuesNameTheirVariable) {
               std::string::npos);
 }
 
+// A value that the old code took (and failed on late, or never) is refused with its variable.
+void ExpectRefused(const std::string& variable, const std::string& value) {
+    const std::string error = ErrorOf({{variable, value}});
+    EXPECT_NE(error.find(variable), std::string::npos) << variable << "=" << value << ": " << error;
+}
+
+TEST(Config, HostMustBeAnAddressOrLocalhost) {
+    for (const char* host : {"127.0.0.1", "0.0.0.0", "::", "::1", "fe80::1", "localhost"}) {
+        EXPECT_EQ(LoadConfig({}, {{"NANOTASKS_HOST", host}}, {}).host, host);
+    }
+    for (const char* host : {"", "localhostx", "127.0.0.256", "1.2.3", "[::1]", " 127.0.0.1",
+                             "example.com", "0.0.0.0:80"}) {
+        ExpectRefused("NANOTASKS_HOST", host);
+    }
+}
+
+TEST(Config, CorsOriginsMustBeOrigins) {
+    const Config config = LoadConfig(
+        {},
+        {{"NANOTASKS_CORS_ORIGINS",
+          "https://app.example.com,http://localhost:5173,http://[::1]:8080,capacitor://localhost"}},
+        {});
+    EXPECT_EQ(config.cors_origins.size(), 4u);
+    EXPECT_EQ(LoadConfig({}, {{"NANOTASKS_CORS_ORIGINS", "*"}}, {}).cors_origins,
+              std::vector<std::string>{"*"});
+    for (const char* origins :
+         {"app.example.com", "https://app.example.com/", "https://app.example.com/path",
+          "https://App.Example.com", "https://", "https://a.example:0", "https://a.example:99999",
+          "https://a.example:", "://a.example", "https://a b", "null", "https://ok.example,nope"}) {
+        ExpectRefused("NANOTASKS_CORS_ORIGINS", origins);
+    }
+}
+
+TEST(Config, PackagesMustBeDistinctAndChargeable) {
+    ExpectRefused("NANOTASKS_COIN_PACKAGES", "a:10:100,a:20:200");
+    ExpectRefused("NANOTASKS_COIN_PACKAGES", "a:10:49");
+    EXPECT_EQ(LoadConfig({}, {{"NANOTASKS_COIN_PACKAGES", "a:10:50"}}, {}).coin_packages.size(),
+              1u);
+}
+
+TEST(Config, PaymentSystemsMustBeNamedOnce) {
+    ExpectRefused("NANOTASKS_PAYMENT_SYSTEMS", "");
+    ExpectRefused("NANOTASKS_PAYMENT_SYSTEMS", "paypal,,bkash");
+    ExpectRefused("NANOTASKS_PAYMENT_SYSTEMS", "paypal, ");
+    ExpectRefused("NANOTASKS_PAYMENT_SYSTEMS", "paypal,bkash,PayPal");
+    EXPECT_EQ(
+        LoadConfig({}, {{"NANOTASKS_PAYMENT_SYSTEMS", " paypal , bkash "}}, {}).payment_systems,
+        (std::vector<std::string>{"paypal", "bkash"}));
+}
+
 TEST(Config, ListsAndPackages) {
     const Config config =
         LoadConfig({},
@@ -109,13 +159,24 @@ TEST(DotEnv, ParsesCommentsQuotesAndExport) {
         "NANOTASKS_PORT=9000\n"
         "export NANOTASKS_HOST = \"0.0.0.0\"\n"
         "NANOTASKS_LOG_FORMAT='json'\n"
-        "EMPTY=\n"
-        "NOT A LINE\n");
+        "\n"
+        "   # an indented comment\n"
+        "EMPTY=\n");
     EXPECT_EQ(values.at("NANOTASKS_PORT"), "9000");
     EXPECT_EQ(values.at("NANOTASKS_HOST"), "0.0.0.0");
     EXPECT_EQ(values.at("NANOTASKS_LOG_FORMAT"), "json");
     EXPECT_EQ(values.at("EMPTY"), "");
-    EXPECT_EQ(values.count("NOT A LINE"), 0u);
+}
+
+TEST(DotEnv, ALineThatSetsNothingIsNamedByItsNumber) {
+    for (const char* text : {"A=1\nNOT A LINE\n", "A=1\n=value\n", "A=1\nBAD KEY=1\n"}) {
+        try {
+            ParseDotEnv(text);
+            ADD_FAILURE() << "accepted: " << text;
+        } catch (const ConfigError& error) {
+            EXPECT_NE(error.message.find(".env line 2"), std::string::npos) << error.message;
+        }
+    }
 }
 
 }  // namespace

@@ -39,6 +39,50 @@ class CommandLineTest(unittest.TestCase):
         self.assertConfigError(["serve"], {"NANOTASKS_LOG_FORMAT": "xml"}, "NANOTASKS_LOG_FORMAT")
         self.assertConfigError(["frobnicate"], {}, "frobnicate")
 
+    def assertRefusedBeforeTheDatabase(self, args, env, name, stdin=None, dotenv=None):
+        """Exit 2 with one line naming `name`, and no database file created."""
+        with tempfile.TemporaryDirectory() as cwd:
+            if dotenv is not None:
+                with open(os.path.join(cwd, ".env"), "w") as f:
+                    f.write(dotenv)
+            db = os.path.join(cwd, "nt.db")
+            all_env = {"NANOTASKS_DATABASE_URL": "sqlite:" + db, **env}
+            r = run_binary(args, all_env, stdin=stdin, cwd=cwd)
+            self.assertEqual(r.returncode, 2, (args, env, r.stdout, r.stderr))
+            lines = r.stderr.strip().splitlines()
+            self.assertEqual(len(lines), 1, r.stderr)
+            self.assertIn(name, lines[0])
+            self.assertFalse(os.path.exists(db), "the database was created: " + r.stderr)
+
+    def test_bad_values_stop_before_the_database_is_touched(self):
+        for host in ("localhostx", "example.invalid", "300.1.1.1"):
+            self.assertRefusedBeforeTheDatabase(["serve"], {"NANOTASKS_HOST": host},
+                                                "NANOTASKS_HOST")
+        self.assertRefusedBeforeTheDatabase(
+            ["serve"], {"NANOTASKS_ADMIN_EMAIL": "not-an-email",
+                        "NANOTASKS_ADMIN_PASSWORD": "admin-password-1"},
+            "NANOTASKS_ADMIN_EMAIL")
+        for origins in ("app.example.com", "https://app.example.com/", "https://a.example,x"):
+            self.assertRefusedBeforeTheDatabase(["serve"], {"NANOTASKS_CORS_ORIGINS": origins},
+                                                "NANOTASKS_CORS_ORIGINS")
+        for packages in ("a:10:100,a:20:200", "cheap:1:49"):
+            self.assertRefusedBeforeTheDatabase(["serve"], {"NANOTASKS_COIN_PACKAGES": packages},
+                                                "NANOTASKS_COIN_PACKAGES")
+        for systems in ("paypal,,bkash", "paypal,bkash,paypal", " "):
+            self.assertRefusedBeforeTheDatabase(["serve"], {"NANOTASKS_PAYMENT_SYSTEMS": systems},
+                                                "NANOTASKS_PAYMENT_SYSTEMS")
+
+    def test_create_admin_without_email_stops_before_the_database(self):
+        self.assertRefusedBeforeTheDatabase(["create-admin"], {}, "--email",
+                                            stdin="boss-password-1\n")
+        self.assertRefusedBeforeTheDatabase(["create-admin", "--email", "boss"], {}, "--email",
+                                            stdin="boss-password-1\n")
+
+    def test_dotenv_line_without_equals_is_refused_by_number(self):
+        self.assertRefusedBeforeTheDatabase(
+            ["migrate"], {}, ".env line 3",
+            dotenv="# settings\nNANOTASKS_PORT=8081\nNANOTASKS_LOG_FORMAT json\n")
+
     def test_flags_beat_environment_beat_dotenv(self):
         with tempfile.TemporaryDirectory() as cwd:
             with open(os.path.join(cwd, ".env"), "w") as f:
