@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <bit>
 #include <condition_variable>
 #include <exception>
 #include <stdexcept>
@@ -43,6 +44,21 @@ using storage::NotificationRepository;
 // Seen ids are kept this much longer than the lookback, in case the clock steps back a little.
 constexpr std::int64_t kForgetMarginMs = 2000;
 constexpr int kReplayPage = 200;
+// Accounts per status query at most. A batch is padded (repeating its last id) to a power of
+// two, so that a handful of statement texts serve every count and stay in the statement cache.
+constexpr std::size_t kStatusBatch = 256;
+
+// The one statement of the hub outside the notification repository: which of the listed
+// accounts are still active.
+std::string ActiveUsersSql(std::size_t count) {
+    std::string sql = "SELECT id FROM users WHERE status = 'active' AND id IN (";
+    for (std::size_t i = 1; i <= count; ++i) {
+        if (i > 1) sql += ", ";
+        sql += "$" + std::to_string(i);
+    }
+    sql += ")";
+    return sql;
+}
 
 }  // namespace
 
@@ -139,6 +155,9 @@ NotificationHub::NotificationHub(storage::Database& db, const core::Clock& clock
     if (options_.poll_interval.count() <= 0 || options_.lookback.count() <= 0) {
         throw std::invalid_argument("the poll interval and the lookback must be positive");
     }
+    if (options_.status_interval.count() <= 0) {
+        throw std::invalid_argument("the status interval must be positive");
+    }
     if (options_.max_seen < 1 || options_.poll_page < 1 || options_.replay_max < 0 ||
         static_cast<std::size_t>(options_.replay_max) > options_.max_pending) {
         throw std::invalid_argument(
@@ -225,7 +244,8 @@ void NotificationHub::PollOnce() {
         const std::lock_guard lock(registry_->mutex);
         if (registry_->count == 0) return;
     }
-    const std::int64_t since = core::ToUnixMillis(clock_.Now()) - options_.lookback.count();
+    const std::int64_t now_ms = core::ToUnixMillis(clock_.Now());
+    const std::int64_t since = now_ms - options_.lookback.count();
     std::vector<NotificationRecord> rows;
     db_.RunTransaction(storage::TxMode::kRead, [&](storage::Transaction& tx) {
         rows.clear();
@@ -266,9 +286,56 @@ void NotificationHub::PollOnce() {
             everyone.insert(everyone.end(), list.begin(), list.end());
         }
     }
+
+    // Every subscribed account now and then; otherwise those about to receive something, so
+    // that an account suspended a moment ago gets nothing more.
+    const bool check_everyone = now_ms >= next_status_check_ms_;
+    std::vector<std::string> to_check;
+    if (check_everyone) {
+        for (const auto& subscription : everyone) to_check.push_back(subscription->user_id());
+    } else {
+        for (const auto& delivery : deliveries) to_check.push_back(delivery.first->user_id());
+    }
+    std::sort(to_check.begin(), to_check.end());
+    to_check.erase(std::unique(to_check.begin(), to_check.end()), to_check.end());
+    const std::unordered_set<std::string> inactive =
+        to_check.empty() ? std::unordered_set<std::string>{} : InactiveUsers(to_check);
+    if (check_everyone) next_status_check_ms_ = now_ms + options_.status_interval.count();
+
     // Outside the registry's lock: a subscription's own lock is never taken inside it.
-    for (const auto& [subscription, records] : deliveries) subscription->Offer(records);
-    for (const auto& subscription : everyone) subscription->Forget(since - kForgetMarginMs);
+    for (const auto& [subscription, records] : deliveries) {
+        if (!inactive.contains(subscription->user_id())) subscription->Offer(records);
+    }
+    for (const auto& subscription : everyone) {
+        if (inactive.contains(subscription->user_id())) {
+            subscription->End();
+        } else {
+            subscription->Forget(since - kForgetMarginMs);
+        }
+    }
+}
+
+std::unordered_set<std::string> NotificationHub::InactiveUsers(
+    const std::vector<std::string>& user_ids) {
+    std::unordered_set<std::string> active;
+    db_.RunTransaction(storage::TxMode::kRead, [&](storage::Transaction& tx) {
+        active.clear();
+        for (std::size_t start = 0; start < user_ids.size(); start += kStatusBatch) {
+            const std::size_t count = std::min(kStatusBatch, user_ids.size() - start);
+            std::vector<storage::Value> params;
+            params.reserve(std::bit_ceil(count));
+            for (std::size_t i = 0; i < count; ++i) params.emplace_back(user_ids[start + i]);
+            while (params.size() < std::bit_ceil(count)) params.push_back(params.back());
+            for (const auto& row : tx.Query(ActiveUsersSql(params.size()), params)) {
+                active.insert(row.Text(0));
+            }
+        }
+    });
+    std::unordered_set<std::string> inactive;
+    for (const auto& user_id : user_ids) {
+        if (!active.contains(user_id)) inactive.insert(user_id);
+    }
+    return inactive;
 }
 
 std::size_t NotificationHub::subscribers() const {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -37,6 +38,10 @@ struct NotificationHubOptions {
     int replay_max = 1000;
     // Rows per poll query; a poll reads pages until one is short.
     int poll_page = 500;
+    // How often a poll also checks that every account it streams to is still active (one query
+    // for all of them); the subscriptions of a suspended or removed account end. The accounts
+    // about to receive something are checked on every poll that delivers.
+    std::chrono::milliseconds status_interval{2000};
 };
 
 namespace detail {
@@ -69,7 +74,7 @@ class NotificationSubscription {
     void Remember(const std::vector<std::pair<std::string, std::int64_t>>& ids);
     // Forgets seen ids created before cutoff_ms: no poll returns them any more.
     void Forget(std::int64_t cutoff_ms);
-    // The hub stopped.
+    // The hub stopped, or the account is no longer active.
     void End();
     // Requires mutex_.
     bool MarkSeen(const std::string& id, std::int64_t created_at_ms);
@@ -96,7 +101,9 @@ class NotificationSubscription {
 // everything created within the lookback, and hands each notification to the subscribers of its
 // user that have not had it yet. A new subscriber counts what already committed within the
 // lookback as seen, so it gets only what commits after it subscribed (plus, with a
-// Last-Event-ID, the replay of everything after that id).
+// Last-Event-ID, the replay of everything after that id). A stream outlives its request's
+// authentication, so the poller also ends the subscriptions of accounts that were suspended or
+// removed since (see status_interval).
 class NotificationHub {
   public:
     NotificationHub(storage::Database& db, const core::Clock& clock,
@@ -125,12 +132,16 @@ class NotificationHub {
 
   private:
     void Loop();
+    // The ones among `user_ids` whose account is not active (suspended, removed or gone).
+    std::unordered_set<std::string> InactiveUsers(const std::vector<std::string>& user_ids);
 
     storage::Database& db_;
     const core::Clock& clock_;
     const NotificationHubOptions options_;
     std::shared_ptr<detail::NotificationRegistry> registry_;
     std::mutex poll_mutex_;  // one poll at a time
+    // When the next poll checks every subscribed account; guarded by poll_mutex_.
+    std::int64_t next_status_check_ms_ = std::numeric_limits<std::int64_t>::min();
     std::thread thread_;
 };
 

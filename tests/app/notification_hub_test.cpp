@@ -81,6 +81,12 @@ class NotificationHubTest : public ::testing::Test {
         });
     }
 
+    void SetStatus(const std::string& user, const std::string& status) {
+        db_->RunTransaction(storage::TxMode::kWrite, [&](storage::Transaction& tx) {
+            tx.Execute("UPDATE users SET status = $1 WHERE id = $2", {status, user});
+        });
+    }
+
     std::filesystem::path dir_;
     std::unique_ptr<storage::Database> db_;
     TestClock clock_;
@@ -230,6 +236,43 @@ TEST_F(NotificationHubTest, StopEndsEverySubscription) {
     EXPECT_FALSE(hub.Subscribe("alice", std::nullopt)->Take()) << "starts ended";
 }
 
+TEST_F(NotificationHubTest, SuspendedAccountsStreamEndsAtTheNextStatusCheck) {
+    NotificationHub hub(*db_, clock_, {.status_interval = 2s});
+    const auto alice = hub.Subscribe("alice", std::nullopt);
+    const auto bob = hub.Subscribe("bob", std::nullopt);
+    int wakes = 0;
+    alice->SetWakeup([&] { ++wakes; });
+    hub.PollOnce();  // the first poll checks every account: both active
+    EXPECT_TRUE(alice->Take());
+    SetStatus("alice", "suspended");
+    clock_.now_ms += 1000;
+    hub.PollOnce();  // nothing to deliver and no check due yet
+    EXPECT_EQ(wakes, 0);
+    EXPECT_TRUE(alice->Take());
+    clock_.now_ms += 1000;
+    hub.PollOnce();  // the check is due
+    EXPECT_EQ(wakes, 1);
+    EXPECT_FALSE(alice->Take()) << "ended: a reconnection is refused (403)";
+    EXPECT_TRUE(bob->Take()) << "other accounts keep their streams";
+    alice->Close();
+    bob->Close();
+}
+
+TEST_F(NotificationHubTest, AnAccountThatIsNoLongerActiveGetsNothingMore) {
+    NotificationHub hub(*db_, clock_, {.status_interval = 1h});
+    const auto alice = hub.Subscribe("alice", std::nullopt);
+    const auto bob = hub.Subscribe("bob", std::nullopt);
+    hub.PollOnce();
+    SetStatus("alice", "removed");
+    Notify("alice", 1);
+    Notify("bob", 2);
+    hub.PollOnce();  // no periodic check due, but a delivery checks its account first
+    EXPECT_FALSE(alice->Take());
+    EXPECT_EQ(Ids(bob->Take().value()), std::vector<std::string>{Id(2)});
+    alice->Close();
+    bob->Close();
+}
+
 TEST_F(NotificationHubTest, SubscriptionMayOutliveTheHub) {
     std::shared_ptr<NotificationSubscription> subscription;
     {
@@ -267,6 +310,7 @@ TEST_F(NotificationHubTest, PollerThreadDeliversWhileSomeoneListens) {
 TEST_F(NotificationHubTest, RefusesImpossibleOptions) {
     EXPECT_THROW(NotificationHub(*db_, clock_, {.poll_interval = 0ms}), std::invalid_argument);
     EXPECT_THROW(NotificationHub(*db_, clock_, {.lookback = 0ms}), std::invalid_argument);
+    EXPECT_THROW(NotificationHub(*db_, clock_, {.status_interval = 0ms}), std::invalid_argument);
     EXPECT_THROW(NotificationHub(*db_, clock_, {.max_pending = 1, .replay_max = 2}),
                  std::invalid_argument);
 }

@@ -240,6 +240,41 @@ class NotificationStreamTest(MarketplaceTestCase):
         stream.close()
         self.wait_streams_open(0)
 
+    def set_status(self, user, status):
+        r = self.server.api("PATCH", f"/admin/users/{user['user']['id']}", {"status": status},
+                            token=self.admin_token)
+        self.assertEqual(r.status, 200, r)
+
+    def test_suspending_the_account_ends_its_stream(self):
+        buyer = self.register("buyer")
+        task = self.create_task(buyer, required_workers=2)
+        stream = self.open_stream(buyer)
+        self.submit(self.register("worker"), task["id"])
+        [first] = self.notifications(buyer)
+        stream.wait_for(notification_event(first["id"]))
+
+        self.set_status(buyer, "suspended")
+        # Whatever happens to the account meanwhile is no longer streamed to it.
+        self.submit(self.register("worker"), task["id"], expect=None)
+        self.assertTrue(stream.wait_closed(), "the stream of a suspended account stays open")
+        self.assertTrue(stream.finished, "the chunked body was terminated")
+        self.assertEqual([e["id"] for e in stream.events()], [first["id"]])
+        # And it cannot come back.
+        again = EventStream(self.server.port, buyer["access_token"])
+        self.addCleanup(again.close)
+        self.assertEqual(again.status, 403)
+
+    def test_removing_the_account_ends_its_stream(self):
+        worker = self.register("worker")
+        stream = self.open_stream(worker)
+        self.assertEqual(stream.status, 200)
+        r = self.server.api("DELETE", f"/admin/users/{worker['user']['id']}",
+                            token=self.admin_token)
+        self.assertEqual(r.status, 204, r)
+        self.assertTrue(stream.wait_closed(), "the stream of a removed account stays open")
+        self.assertEqual(stream.events(), [])
+        self.wait_streams_open(0)
+
     def test_stream_is_documented(self):
         document = self.server.request("GET", "/openapi.json").json
         operation = document["paths"][STREAM_PATH]["get"]
