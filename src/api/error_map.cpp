@@ -51,62 +51,58 @@ int HttpStatus(ErrorCode code) {
     return 500;
 }
 
+// Titles are in title case. A code that is just its status's condition has the status line's
+// reason phrase, the title the HTTP layer gives the same code when it answers by itself (an
+// unknown path, a full worker pool, a body over the limit).
 std::string_view Title(ErrorCode code) {
     switch (code) {
         case ErrorCode::kMalformedJson:
             return "Malformed JSON";
         case ErrorCode::kInvalidSignature:
-            return "Invalid signature";
+            return "Invalid Signature";
         case ErrorCode::kUnauthenticated:
             return "Unauthenticated";
         case ErrorCode::kInvalidCredentials:
-            return "Invalid credentials";
+            return "Invalid Credentials";
         case ErrorCode::kInsufficientCoins:
-            return "Insufficient coins";
-        case ErrorCode::kForbidden:
-            return "Forbidden";
+            return "Insufficient Coins";
         case ErrorCode::kAccountSuspended:
-            return "Account suspended";
-        case ErrorCode::kNotFound:
-            return "Not found";
-        case ErrorCode::kMethodNotAllowed:
-            return "Method not allowed";
+            return "Account Suspended";
         case ErrorCode::kEmailTaken:
-            return "Email taken";
+            return "Email Taken";
         case ErrorCode::kAlreadySubmitted:
-            return "Already submitted";
+            return "Already Submitted";
         case ErrorCode::kTaskFull:
-            return "Task full";
+            return "Task Full";
         case ErrorCode::kTaskClosed:
-            return "Task closed";
+            return "Task Closed";
         case ErrorCode::kAlreadyDecided:
-            return "Already decided";
+            return "Already Decided";
         case ErrorCode::kInvalidState:
-            return "Invalid state";
+            return "Invalid State";
         case ErrorCode::kIdempotencyInProgress:
-            return "Idempotent request in progress";
-        case ErrorCode::kPayloadTooLarge:
-            return "Payload too large";
-        case ErrorCode::kUnsupportedMediaType:
-            return "Unsupported media type";
+            return "Idempotent Request in Progress";
         case ErrorCode::kValidationFailed:
-            return "Validation failed";
+            return "Validation Failed";
         case ErrorCode::kIdempotencyKeyReused:
-            return "Idempotency key reused";
+            return "Idempotency Key Reused";
         case ErrorCode::kWithdrawalBelowMinimum:
-            return "Withdrawal below minimum";
-        case ErrorCode::kRateLimited:
-            return "Too many requests";
+            return "Withdrawal Below Minimum";
         case ErrorCode::kPaymentsUnavailable:
-            return "Payments unavailable";
+            return "Payments Unavailable";
         case ErrorCode::kNotReady:
-            return "Not ready";
+            return "Not Ready";
+        case ErrorCode::kForbidden:
+        case ErrorCode::kNotFound:
+        case ErrorCode::kMethodNotAllowed:
+        case ErrorCode::kPayloadTooLarge:
+        case ErrorCode::kUnsupportedMediaType:
+        case ErrorCode::kRateLimited:
         case ErrorCode::kServiceUnavailable:
-            return "Service unavailable";
         case ErrorCode::kInternal:
-            return "Internal error";
+            return http::ReasonPhrase(HttpStatus(code));
     }
-    return "Internal error";
+    return http::ReasonPhrase(500);
 }
 
 http::Response ErrorResponse(const core::Error& error, std::string_view request_id) {

@@ -162,6 +162,41 @@ void Response::SetHeader(std::string name, std::string value) {
     headers.erase(std::remove_if(std::next(first), headers.end(), same_name), headers.end());
 }
 
+std::string_view ReasonPhrase(int status) {
+    switch (status) {
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 402:
+            return "Payment Required";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 409:
+            return "Conflict";
+        case 413:
+            return "Payload Too Large";
+        case 415:
+            return "Unsupported Media Type";
+        case 422:
+            return "Unprocessable Entity";
+        case 429:
+            return "Too Many Requests";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 500:
+            return "Internal Server Error";
+        case 503:
+            return "Service Unavailable";
+        default:
+            return status >= 500 ? "Server Error" : "Client Error";
+    }
+}
+
 Response ProblemResponse(int status, std::string_view code, std::string_view title,
                          std::string_view detail, std::string_view request_id,
                          std::string_view extra_json) {

@@ -67,6 +67,11 @@ struct Response {
     void SetHeader(std::string name, std::string value);
 };
 
+// The reason phrase of a status line ("Not Found"), as the server writes it. It is also the
+// title of every problem whose code is just that status's condition (not_found,
+// service_unavailable, ...), wherever the problem is made, so that a code has one title.
+std::string_view ReasonPhrase(int status);
+
 // An application/problem+json response (RFC 9457) with the contract's fields. `extra_json`,
 // when not empty, is a JSON fragment of further members (e.g. "\"errors\":[...]") inserted
 // into the object.

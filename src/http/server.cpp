@@ -153,7 +153,6 @@ std::optional<std::pair<std::string_view, std::string_view>> SplitTarget(std::st
 struct EarlyProblem {
     int status;
     std::string_view code;
-    std::string_view title;
     std::string detail;
 };
 
@@ -161,20 +160,18 @@ struct EarlyProblem {
 // reset, shutdown): there is nobody to answer then.
 std::optional<EarlyProblem> ProblemForReadError(const ErrorCode& ec, std::size_t body_limit) {
     if (ec == bhttp::error::body_limit) {
-        return EarlyProblem{413, "payload_too_large", "Payload Too Large",
+        return EarlyProblem{413, "payload_too_large",
                             "The request body exceeds " + std::to_string(body_limit) + " bytes."};
     }
     if (ec == bhttp::error::header_limit) {
         return EarlyProblem{431, "request_header_fields_too_large",
-                            "Request Header Fields Too Large",
                             "The request's header section is too large."};
     }
     if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) {
         return std::nullopt;
     }
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
-        return EarlyProblem{400, "bad_request", "Bad Request",
-                            "The request is not valid HTTP/1.1."};
+        return EarlyProblem{400, "bad_request", "The request is not valid HTTP/1.1."};
     }
     return std::nullopt;
 }
@@ -477,7 +474,7 @@ asio::awaitable<void> Server::Impl::Accept() {
 void Server::Impl::RejectOverloaded(tcp::socket& socket) {
     ErrorCode ignored;
     const std::string request_id = request_ids_.Next();
-    const Response problem = ProblemResponse(503, "service_unavailable", "Service Unavailable",
+    const Response problem = ProblemResponse(503, "service_unavailable", ReasonPhrase(503),
                                              "The server has too many connections.", request_id);
     const std::string wire =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: " + problem.content_type +
@@ -600,8 +597,9 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
             if (!problem) break;
             if (parser.got_some()) CopyHeaderFields(parser.get(), exchange);
             AssignRequestId(exchange.request);
-            exchange.response = ProblemResponse(problem->status, problem->code, problem->title,
-                                                problem->detail, exchange.request.request_id);
+            exchange.response =
+                ProblemResponse(problem->status, problem->code, ReasonPhrase(problem->status),
+                                problem->detail, exchange.request.request_id);
             cors_.Decorate(exchange.request, exchange.response);
             co_await Respond(*connection, exchange, false);
             co_await LingerAndClose(*connection);
@@ -618,7 +616,7 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
         if (target_parts) path = PercentDecode(target_parts->first, PlusMeans::kPlus);
         if (!path) {
             exchange.response =
-                ProblemResponse(400, "bad_request", "Bad Request",
+                ProblemResponse(400, "bad_request", ReasonPhrase(400),
                                 "The request target is not a valid path.", request.request_id);
         } else {
             request.path = std::move(*path);
@@ -671,7 +669,7 @@ asio::awaitable<Response> Server::Impl::Dispatch(Request& request, std::string_v
     Router::Match match = router_.Find(request.method, raw_path);
     if (!match.route) {
         if (match.allowed_methods.empty()) {
-            co_return ProblemResponse(404, "not_found", "Not Found",
+            co_return ProblemResponse(404, "not_found", ReasonPhrase(404),
                                       "No resource exists at this path.", request.request_id);
         }
         route_label = std::string(match.path_template);
@@ -679,7 +677,7 @@ asio::awaitable<Response> Server::Impl::Dispatch(Request& request, std::string_v
             co_return cors_.Options(request, match.allowed_methods);
         }
         Response response =
-            ProblemResponse(405, "method_not_allowed", "Method Not Allowed",
+            ProblemResponse(405, "method_not_allowed", ReasonPhrase(405),
                             "This path does not support the " +
                                 std::string(MethodName(request.method)) + " method.",
                             request.request_id);
@@ -699,7 +697,7 @@ asio::awaitable<Response> Server::Impl::Dispatch(Request& request, std::string_v
     const bool ran = co_await RunOnPool(
         pool_, [this, &route, &request, &response] { response = CallHandler(route, request); });
     if (!ran) {
-        response = ProblemResponse(503, "service_unavailable", "Service Unavailable",
+        response = ProblemResponse(503, "service_unavailable", ReasonPhrase(503),
                                    "The server is busy; retry shortly.", request.request_id);
         response.SetHeader("Retry-After", "1");
     }
@@ -718,8 +716,7 @@ Response Server::Impl::CallHandler(const Route& route, Request& request) const {
         spdlog::error("request_id={} {} {}: handler threw a non-standard exception",
                       request.request_id, MethodName(request.method), route.path_template);
     }
-    return ProblemResponse(500, "internal", "Internal Server Error", kInternalDetail,
-                           request.request_id);
+    return ProblemResponse(500, "internal", ReasonPhrase(500), kInternalDetail, request.request_id);
 }
 
 bhttp::response<bhttp::string_body> Server::Impl::ToWire(Exchange& exchange,
@@ -729,8 +726,7 @@ bhttp::response<bhttp::string_body> Server::Impl::ToWire(Exchange& exchange,
     if (response.status < 200 || response.status > 599) {
         spdlog::error("request_id={} route={}: handler returned status {}", request_id,
                       exchange.route_label, response.status);
-        response =
-            ProblemResponse(500, "internal", "Internal Server Error", kInternalDetail, request_id);
+        response = ProblemResponse(500, "internal", ReasonPhrase(500), kInternalDetail, request_id);
     }
     bhttp::response<bhttp::string_body> wire;
     wire.version(exchange.version);
@@ -808,7 +804,7 @@ void Server::Impl::AdmitStream(Exchange& exchange) {
     }
     response.stream.reset();
     CloseQuietly(*stream, request_id);
-    response = ProblemResponse(503, "service_unavailable", "Service Unavailable",
+    response = ProblemResponse(503, "service_unavailable", ReasonPhrase(503),
                                stopping ? "The server is shutting down."
                                         : "The server has too many open streams; retry shortly.",
                                request_id);

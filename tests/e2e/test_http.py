@@ -120,6 +120,23 @@ class HttpCoreTest(ServerTestCase):
                     break
             self.assertTrue(closed, "a client trickling headers must be disconnected")
 
+    def test_a_code_has_one_title_wherever_it_is_answered(self):
+        # not_found from the router (no such path) and from an endpoint (no such task).
+        by_router = self.server.api("GET", "/no/such/thing")
+        token = self.register("worker")["access_token"]
+        by_endpoint = self.server.api("GET", "/tasks/0190b6c2-7d3e-7a41-9c2f-5b8e1d2a3c4f",
+                                      token=token)
+        self.assertProblem(by_router, 404, "not_found")
+        self.assertProblem(by_endpoint, 404, "not_found")
+        self.assertEqual(by_router.json["title"], "Not Found")
+        self.assertEqual(by_endpoint.json["title"], "Not Found")
+        # payload_too_large from the server, unsupported_media_type from the dispatcher: the
+        # status line's reason phrase too.
+        r = self.server.api("POST", "/auth/login", raw=json.dumps({"email": "a" * 4000}))
+        self.assertEqual(r.json["title"], "Payload Too Large")
+        r = self.server.api("POST", "/auth/login", raw="email=a", content_type="text/plain")
+        self.assertEqual(r.json["title"], "Unsupported Media Type")
+
     def test_no_error_leaks_internals(self):
         r = self.server.api("GET", "/me", token="not.a.token")
         self.assertProblem(r, 401, "unauthenticated")

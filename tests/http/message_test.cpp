@@ -90,6 +90,17 @@ TEST(MessageTest, ProblemResponseWithoutExtra) {
                              R"("code":"not_found","detail":"","request_id":"r"})");
 }
 
+TEST(MessageTest, ReasonPhrasesAreTheStatusLinesOnes) {
+    EXPECT_EQ(ReasonPhrase(400), "Bad Request");
+    EXPECT_EQ(ReasonPhrase(404), "Not Found");
+    EXPECT_EQ(ReasonPhrase(405), "Method Not Allowed");
+    EXPECT_EQ(ReasonPhrase(413), "Payload Too Large");
+    EXPECT_EQ(ReasonPhrase(415), "Unsupported Media Type");
+    EXPECT_EQ(ReasonPhrase(431), "Request Header Fields Too Large");
+    EXPECT_EQ(ReasonPhrase(500), "Internal Server Error");
+    EXPECT_EQ(ReasonPhrase(503), "Service Unavailable");
+}
+
 std::string Json(std::string_view s) {
     std::string out;
     AppendJsonString(out, s);
