@@ -120,17 +120,12 @@ core::Result<SessionTokens> AuthService::Register(const RegisterInput& input) {
 core::Result<SessionTokens> AuthService::Login(const std::string& email,
                                                const std::string& password,
                                                const std::string& client_address) {
-    const auto now = LoginThrottle::Clock::now();
     const auto email_key = domain::NormalizeEmail(email).value_or(email);
-    const std::string address_key = "addr:" + client_address;
-    const std::string email_throttle_key = "email:" + email_key;
-    for (const auto* key : {&address_key, &email_throttle_key}) {
-        if (auto retry = throttle_.RetryAfter(*key, now)) {
-            Error error = Error::Of(ErrorCode::kRateLimited, "Too many failed logins; try later.");
-            error.retry_after_seconds = *retry;
-            return error;
-        }
-    }
+    // Counted before the slow password check, so that parallel guesses cannot all get past the
+    // limit; only a wrong password (or an unknown account) keeps it counted.
+    auto attempt = throttle_.Reserve({"addr:" + client_address, "email:" + email_key},
+                                     LoginThrottle::Clock::now());
+    if (!attempt) return std::move(attempt).error();
     auto found = InTransaction<std::optional<storage::UserRecord>>(
         db_, TxMode::kRead, [&](storage::Transaction& tx) {
             return core::Result<std::optional<storage::UserRecord>>(
@@ -142,11 +137,8 @@ core::Result<SessionTokens> AuthService::Login(const std::string& email,
     const bool known = user.has_value() && user->status != "removed";
     const bool verified = known ? hasher_.Verify(user->password_hash, password)
                                 : (hasher_.BurnDummyVerify(password), false);
-    if (!verified) {
-        throttle_.RecordFailure(address_key, now);
-        throttle_.RecordFailure(email_throttle_key, now);
-        return InvalidCredentials();
-    }
+    if (!verified) return InvalidCredentials();
+    throttle_.Release(*attempt);
     if (user->status == "suspended") return Suspended();
     if (hasher_.NeedsRehash(user->password_hash)) {
         const std::string rehashed = hasher_.Hash(password);

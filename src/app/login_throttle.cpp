@@ -1,36 +1,58 @@
 #include "app/login_throttle.hpp"
 
+#include <algorithm>
+#include <optional>
+
 namespace nanotasks::app {
 
-void LoginThrottle::Prune(std::deque<Clock::time_point>& failures, Clock::time_point now) const {
-    while (!failures.empty() && failures.front() + window_ <= now) failures.pop_front();
+void LoginThrottle::Prune(std::deque<Clock::time_point>& attempts, Clock::time_point now) const {
+    while (!attempts.empty() && attempts.front() + window_ <= now) attempts.pop_front();
 }
 
-std::optional<int> LoginThrottle::RetryAfter(const std::string& key, Clock::time_point now) {
+core::Result<LoginThrottle::Attempt> LoginThrottle::Reserve(std::vector<std::string> keys,
+                                                            Clock::time_point now) {
     std::lock_guard lock(mutex_);
-    const auto it = failures_.find(key);
-    if (it == failures_.end()) return std::nullopt;
-    Prune(it->second, now);
-    if (static_cast<int>(it->second.size()) < max_failures_) return std::nullopt;
-    const auto wait = it->second.front() + window_ - now;
-    const auto seconds = std::chrono::ceil<std::chrono::seconds>(wait).count();
-    return static_cast<int>(seconds < 1 ? 1 : seconds);
-}
-
-void LoginThrottle::RecordFailure(const std::string& key, Clock::time_point now) {
-    std::lock_guard lock(mutex_);
-    auto& failures = failures_[key];
-    Prune(failures, now);
-    // Keep at most what the decision needs, so that a flood cannot grow memory per key.
-    if (static_cast<int>(failures.size()) >= max_failures_) failures.pop_front();
-    failures.push_back(now);
-    // Sweep keys whose failures all expired, now and then, so that the map stays bounded.
-    if (++records_since_sweep_ >= 1024) {
-        records_since_sweep_ = 0;
-        for (auto entry = failures_.begin(); entry != failures_.end();) {
+    // Wait for the key whose window frees a place last.
+    std::optional<Clock::duration> wait;
+    for (const auto& key : keys) {
+        const auto it = attempts_.find(key);
+        if (it == attempts_.end()) continue;
+        Prune(it->second, now);
+        if (static_cast<int>(it->second.size()) < max_failures_) continue;
+        const auto key_wait = it->second.front() + window_ - now;
+        wait = std::max(wait.value_or(key_wait), key_wait);
+    }
+    if (wait) {
+        const auto seconds = std::chrono::ceil<std::chrono::seconds>(*wait).count();
+        core::Error error =
+            core::Error::Of(core::ErrorCode::kRateLimited, "Too many failed logins; try later.");
+        error.retry_after_seconds = static_cast<int>(seconds < 1 ? 1 : seconds);
+        return error;
+    }
+    // Each key holds at most the limit, since a full one refuses: memory per key is bounded.
+    for (const auto& key : keys) attempts_[key].push_back(now);
+    // Sweep keys whose attempts all expired, now and then, so that the map stays bounded.
+    if (++reservations_since_sweep_ >= 1024) {
+        reservations_since_sweep_ = 0;
+        for (auto entry = attempts_.begin(); entry != attempts_.end();) {
             Prune(entry->second, now);
-            entry = entry->second.empty() ? failures_.erase(entry) : std::next(entry);
+            entry = entry->second.empty() ? attempts_.erase(entry) : std::next(entry);
         }
+    }
+    return Attempt{.keys = std::move(keys), .started_at = now};
+}
+
+void LoginThrottle::Release(const Attempt& attempt) {
+    std::lock_guard lock(mutex_);
+    for (const auto& key : attempt.keys) {
+        const auto it = attempts_.find(key);
+        if (it == attempts_.end()) continue;
+        auto& attempts = it->second;
+        // Attempts that started at the same moment are alike; taking back any one of them will
+        // do. The attempt may already have left the window, and then there is nothing to take.
+        const auto found = std::find(attempts.rbegin(), attempts.rend(), attempt.started_at);
+        if (found != attempts.rend()) attempts.erase(std::next(found).base());
+        if (attempts.empty()) attempts_.erase(it);
     }
 }
 

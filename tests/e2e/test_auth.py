@@ -2,13 +2,15 @@
 import base64
 import hashlib
 import hmac
+import http.client
+import itertools
 import json
 import secrets
 import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import ServerTestCase, JWT_SECRET
+from harness import JWT_SECRET, Response, ServerTestCase
 
 
 def b64url(data):
@@ -180,19 +182,90 @@ class SessionTest(ServerTestCase):
                            403, "forbidden")
 
 
+# Loopback answers on all of 127.0.0.0/8, so each test logs in from client addresses of its own.
+CLIENT_ADDRESSES = (f"127.0.{n // 250}.{n % 250 + 2}" for n in itertools.count())
+
+
 class ThrottleTest(ServerTestCase):
-    server_env = {"NANOTASKS_LOGIN_MAX_FAILURES": "3"}
+    # A password check slow enough (tens of milliseconds) for parallel guesses to overlap.
+    server_env = {"NANOTASKS_LOGIN_MAX_FAILURES": "3", "NANOTASKS_PASSWORD_PASSES": "40"}
+
+    def login_from(self, address, email, password):
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30,
+                                          source_address=(address, 0))
+        try:
+            conn.request("POST", "/api/v1/auth/login",
+                         body=json.dumps({"email": email, "password": password}),
+                         headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            return Response(response.status, response.getheaders(), response.read())
+        finally:
+            conn.close()
+
+    def assertThrottled(self, response):
+        self.assertProblem(response, 429, "rate_limited")
+        self.assertTrue(1 <= int(response.header("Retry-After")) <= 60,
+                        response.header("Retry-After"))
 
     def test_login_throttled_per_email_even_with_right_password(self):
         email = f"throttle.{secrets.token_hex(4)}@example.com"
         self.register("worker", email=email)
+        # Each failure from another address, so that only the email's count can stop the fourth.
         for _ in range(3):
-            self.assertProblem(self.server.api("POST", "/auth/login",
-                                               {"email": email, "password": "wrong-password"}),
+            self.assertProblem(self.login_from(next(CLIENT_ADDRESSES), email, "wrong-password"),
                                401, "invalid_credentials")
-        r = self.server.api("POST", "/auth/login", {"email": email, "password": "password-123"})
-        self.assertProblem(r, 429, "rate_limited")
-        self.assertGreaterEqual(int(r.header("Retry-After")), 1)
+        self.assertThrottled(self.login_from(next(CLIENT_ADDRESSES), email, "password-123"))
+
+    def test_login_throttled_per_address_with_retry_after(self):
+        email = f"throttle.{secrets.token_hex(4)}@example.com"
+        self.register("worker", email=email)
+        address = next(CLIENT_ADDRESSES)
+        # Three failures from one address, each for another email.
+        for _ in range(3):
+            self.assertProblem(
+                self.login_from(address, f"nobody.{secrets.token_hex(4)}@example.com",
+                                "wrong-password"),
+                401, "invalid_credentials")
+        self.assertThrottled(self.login_from(address, email, "password-123"))
+        self.assertThrottled(
+            self.login_from(address, f"other.{secrets.token_hex(4)}@example.com", "x-password"))
+        # The email itself is not throttled: from another address the right password works.
+        self.assertEqual(self.login_from(next(CLIENT_ADDRESSES), email, "password-123").status,
+                         200)
+
+    def parallel_wrong_logins(self, addresses, email):
+        with ThreadPoolExecutor(len(addresses)) as pool:
+            return [r.status for r in pool.map(
+                lambda address: self.login_from(address, email, "wrong-password"), addresses)]
+
+    def test_parallel_wrong_passwords_from_one_address_stop_at_the_limit(self):
+        email = f"throttle.{secrets.token_hex(4)}@example.com"
+        self.register("worker", email=email)
+        address = next(CLIENT_ADDRESSES)
+        statuses = self.parallel_wrong_logins([address] * 40, email)
+        self.assertLessEqual(statuses.count(401), 3, statuses)
+        self.assertEqual(statuses.count(401) + statuses.count(429), 40, statuses)
+        self.assertThrottled(self.login_from(address, email, "password-123"))
+
+    def test_parallel_wrong_passwords_for_one_email_stop_at_the_limit(self):
+        email = f"throttle.{secrets.token_hex(4)}@example.com"
+        self.register("worker", email=email)
+        statuses = self.parallel_wrong_logins([next(CLIENT_ADDRESSES) for _ in range(40)], email)
+        self.assertLessEqual(statuses.count(401), 3, statuses)
+        self.assertEqual(statuses.count(401) + statuses.count(429), 40, statuses)
+        self.assertThrottled(self.login_from(next(CLIENT_ADDRESSES), email, "password-123"))
+
+    def test_successful_logins_are_not_counted(self):
+        email = f"throttle.{secrets.token_hex(4)}@example.com"
+        self.register("worker", email=email)
+        address = next(CLIENT_ADDRESSES)
+        for _ in range(5):
+            self.assertEqual(self.login_from(address, email, "password-123").status, 200)
+        # All three failures the limit allows are still there.
+        for _ in range(3):
+            self.assertProblem(self.login_from(address, email, "wrong-password"),
+                               401, "invalid_credentials")
+        self.assertThrottled(self.login_from(address, email, "password-123"))
 
 
 if __name__ == "__main__":
