@@ -164,19 +164,22 @@ core::Result<SessionTokens> AuthService::Refresh(const std::string& refresh_toke
         const std::int64_t now_ms = core::ToUnixMillis(clock_.Now());
         const auto record = storage::SessionRepository::FindByHash(tx, hash);
         if (!record || record->revoked_at_ms || record->expires_at_ms <= now_ms) return;
-        if (record->spent_at_ms || !storage::SessionRepository::MarkSpent(tx, record->id, now_ms)) {
-            // A spent token presented again means it was copied: end the whole family. This
-            // revocation must commit, so it is not an error inside the transaction.
+        // A spent token presented again means it was copied: end the whole family. This
+        // revocation must commit, so it is not an error inside the transaction.
+        auto revoke_family = [&] {
             storage::SessionRepository::RevokeFamily(tx, record->family_id, now_ms);
             outcome = Outcome::kReuse;
-            return;
-        }
+        };
+        if (record->spent_at_ms) return revoke_family();
         user = storage::UserRepository::FindById(tx, record->user_id);
         if (!user || user->status == "removed") return;
+        // Refused before the token is spent: it works again once the account is reactivated.
         if (user->status == "suspended") {
             outcome = Outcome::kSuspended;
             return;
         }
+        // Another refresh with this token spent it between the read and now.
+        if (!storage::SessionRepository::MarkSpent(tx, record->id, now_ms)) return revoke_family();
         next_token = IssueRefreshToken(tx, user->id, record->family_id);
         outcome = Outcome::kRotated;
     });

@@ -136,6 +136,28 @@ class SessionTest(ServerTestCase):
         self.assertProblem(self.server.api("POST", "/auth/refresh", {"refresh_token": "garbage"}),
                            401, "unauthenticated")
 
+    def test_refresh_while_suspended_keeps_the_token(self):
+        session = self.register("worker")
+        user_id = session["user"]["id"]
+        token = session["refresh_token"]
+
+        def set_status(status):
+            r = self.server.api("PATCH", f"/admin/users/{user_id}", {"status": status},
+                                token=self.admin_token)
+            self.assertEqual(r.status, 200, r)
+
+        set_status("suspended")
+        # Refused for the account's status, not spent: the answer stays the same.
+        for _ in range(2):
+            self.assertProblem(self.server.api("POST", "/auth/refresh", {"refresh_token": token}),
+                               403, "account_suspended")
+        set_status("active")
+        r = self.server.api("POST", "/auth/refresh", {"refresh_token": token})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.server.api("GET", "/me", token=r.json["access_token"]).status, 200)
+        r = self.server.api("POST", "/auth/refresh", {"refresh_token": r.json["refresh_token"]})
+        self.assertEqual(r.status, 200, r)
+
     def test_logout_revokes(self):
         session = self.register("worker")
         r = self.server.api("POST", "/auth/logout", {"refresh_token": session["refresh_token"]},
