@@ -85,6 +85,7 @@ class Server:
             "NANOTASKS_WORKERS": "8",
         })
         env.update(extra_env or {})
+        env = {k: v for k, v in env.items() if v is not None}  # None unsets a variable
         self.log_path = os.path.join(self.workdir, "server.log")
         self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen([os.path.abspath(BINARY), *args], cwd=self.workdir,

@@ -10,7 +10,8 @@ import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import JWT_SECRET, Response, ServerTestCase
+from harness import (ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, Response, Server,
+                     ServerTestCase)
 
 
 def b64url(data):
@@ -288,6 +289,46 @@ class ThrottleTest(ServerTestCase):
             self.assertProblem(self.login_from(address, email, "wrong-password"),
                                401, "invalid_credentials")
         self.assertThrottled(self.login_from(address, email, "password-123"))
+
+
+class GeneratedSecretTest(unittest.TestCase):
+    """Without NANOTASKS_JWT_SECRET the key is generated once and kept in the database."""
+
+    def start(self, database_url=None):
+        env = {"NANOTASKS_JWT_SECRET": None}
+        if database_url:
+            env["NANOTASKS_DATABASE_URL"] = database_url
+        server = Server(env)
+        self.addCleanup(server.cleanup)
+        return server
+
+    def test_token_issued_before_a_restart_still_works(self):
+        first = self.start()
+        self.assertIn("NANOTASKS_JWT_SECRET is not set", first.logs())
+        email = f"secret.{secrets.token_hex(4)}@example.com"
+        r = first.api("POST", "/auth/register", {"name": "Kept", "email": email,
+                                                 "password": "password-123", "role": "worker"})
+        self.assertEqual(r.status, 201, r)
+        token = r.json["access_token"]
+        user_id = r.json["user"]["id"]
+        self.assertEqual(first.api("GET", "/me", token=token).status, 200)
+        # The key is not the one the other suites configure.
+        now = int(time.time())
+        foreign = make_jwt({"sub": user_id, "role": "worker", "iat": now, "nbf": now,
+                            "exp": now + 600, "iss": "nanotasks"})
+        self.assertEqual(first.api("GET", "/me", token=foreign).status, 401)
+        self.assertEqual(first.stop(), 0, first.logs())
+
+        second = self.start(first.database_url)
+        self.assertIn("NANOTASKS_JWT_SECRET is not set", second.logs())
+        r = second.api("GET", "/me", token=token)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["id"], user_id)
+        login = second.api("POST", "/auth/login",
+                           {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+        self.assertEqual(login.status, 200, login)
+        verify = second.api("GET", "/admin/ledger/verify", token=login.json["access_token"])
+        self.assertTrue(verify.json["balanced"], verify)
 
 
 if __name__ == "__main__":
