@@ -30,7 +30,6 @@ core::Result<EntryPage> WalletService::Transactions(const Caller& caller,
 
 core::Result<storage::LedgerCheck> WalletService::VerifyLedger() {
     storage::LedgerCheck check;
-    // A read transaction is one snapshot on both engines, so the re-add is consistent.
     db_.RunTransaction(storage::TxMode::kRead, [&](storage::Transaction& tx) {
         check = storage::LedgerRepository::Verify(tx);
     });

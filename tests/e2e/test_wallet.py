@@ -1,6 +1,7 @@
 """Wallet, ledger verification and the Idempotency-Key convention."""
 import json
 import secrets
+import threading
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,6 +27,45 @@ class WalletTest(ServerTestCase):
         self.assertEqual(entry["balance_after"], 10)
         self.assertEqual(entry["kind"], "signup_bonus")
         self.assertEqual(entry["reference"], {"type": "user", "id": worker["user"]["id"]})
+
+    def give_coins(self, user, amount):
+        r = self.server.api("POST", f"/admin/users/{user['user']['id']}/coins",
+                            {"amount": amount, "reason": "test funds"}, token=self.admin_token)
+        self.assertEqual(r.status, 200, r)
+
+    def test_wallet_figures_are_one_snapshot_while_tasks_are_created(self):
+        buyer = self.register("buyer")
+        token = buyer["access_token"]
+        self.give_coins(buyer, 950)
+        done = threading.Event()
+        seen = []
+
+        def create(count):
+            for _ in range(count):
+                r = self.server.api("POST", "/tasks", task_body(required_workers=1,
+                                                                payable_amount=1), token=token)
+                self.assertEqual(r.status, 201, r)
+
+        def poll():
+            while not done.is_set():
+                r = self.server.api("GET", "/wallet", token=token)
+                self.assertEqual(r.status, 200, r)
+                seen.append(r.json)
+
+        with ThreadPoolExecutor(7) as pool:
+            pollers = [pool.submit(poll) for _ in range(3)]
+            creators = [pool.submit(create, 40) for _ in range(4)]
+            for creator in creators:
+                creator.result()
+            done.set()
+            for poller in pollers:
+                poller.result()
+        self.assertGreater(len(seen), 20)
+        # Creating a task moves coins from the wallet into escrow: the sum never changes.
+        wrong = [w for w in seen if w["coins"] + w["escrowed_coins"] != 1000]
+        self.assertEqual(wrong, [], f"{len(wrong)} of {len(seen)} polls")
+        final = self.server.api("GET", "/wallet", token=token).json
+        self.assertEqual((final["coins"], final["escrowed_coins"]), (840, 160))
 
     def test_list_parameters_are_validated(self):
         token = self.register("worker")["access_token"]

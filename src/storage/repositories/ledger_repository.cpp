@@ -102,64 +102,57 @@ std::vector<WalletEntry> LedgerRepository::Entries(Transaction& tx, const std::s
 }
 
 WalletTotals LedgerRepository::Totals(Transaction& tx, const std::string& user_id) {
-    const std::string wallet = domain::WalletAccount(user_id);
-    WalletTotals totals;
-    totals.coins = Balance(tx, wallet);
-    // Coins held for pending withdrawals and escrowed in the user's tasks are the balances of
-    // accounts owned by those rows; both are cached, so these are index lookups, not re-adds.
-    const Rows held = tx.Query(
-        "SELECT COALESCE(SUM(a.balance), 0) FROM accounts a WHERE a.kind = 'hold' AND "
-        "a.owner_id IN (SELECT id FROM withdrawals WHERE worker_id = $1)",
-        {user_id});
-    totals.held_coins = held.empty() ? 0 : held.front().Int(0);
-    const Rows escrowed = tx.Query(
-        "SELECT COALESCE(SUM(a.balance), 0) FROM accounts a WHERE a.kind = 'escrow' AND "
-        "a.owner_id IN (SELECT id FROM tasks WHERE buyer_id = $1)",
-        {user_id});
-    totals.escrowed_coins = escrowed.empty() ? 0 : escrowed.front().Int(0);
-    const Rows sums = tx.Query(
+    // One statement, so one snapshot on both engines (PostgreSQL reads run without BEGIN): a
+    // transfer that commits meanwhile shows on both of its sides or on neither. Coins held for
+    // pending withdrawals and escrowed in the user's tasks are the balances of accounts owned by
+    // those rows; both are cached, so these are index lookups, not re-adds.
+    const Rows rows = tx.Query(
         "SELECT "
-        "COALESCE(SUM(CASE WHEN kind = 'submission_payment' AND amount > 0 THEN amount END), 0), "
-        "COALESCE(SUM(CASE WHEN kind = 'task_escrow' THEN -amount END), 0), "
-        "COALESCE(SUM(CASE WHEN kind = 'task_refund' THEN amount END), 0) "
-        "FROM entries WHERE account_id = $1",
-        {wallet});
-    if (!sums.empty()) {
-        totals.total_earned = sums.front().Int(0);
-        totals.total_spent = sums.front().Int(1) - sums.front().Int(2);
-    }
-    return totals;
+        "COALESCE((SELECT balance FROM accounts WHERE id = $2), 0), "
+        "(SELECT COALESCE(SUM(a.balance), 0) FROM accounts a WHERE a.kind = 'hold' AND "
+        "a.owner_id IN (SELECT id FROM withdrawals WHERE worker_id = $1)), "
+        "(SELECT COALESCE(SUM(a.balance), 0) FROM accounts a WHERE a.kind = 'escrow' AND "
+        "a.owner_id IN (SELECT id FROM tasks WHERE buyer_id = $1)), "
+        "sums.earned, sums.escrowed - sums.refunded "
+        "FROM (SELECT "
+        "COALESCE(SUM(CASE WHEN kind = 'submission_payment' AND amount > 0 THEN amount END), 0) "
+        "AS earned, "
+        "COALESCE(SUM(CASE WHEN kind = 'task_escrow' THEN -amount END), 0) AS escrowed, "
+        "COALESCE(SUM(CASE WHEN kind = 'task_refund' THEN amount END), 0) AS refunded "
+        "FROM entries WHERE account_id = $2) sums",
+        {user_id, domain::WalletAccount(user_id)});
+    const Row& row = rows.front();
+    return WalletTotals{.coins = row.Int(0),
+                        .held_coins = row.Int(1),
+                        .escrowed_coins = row.Int(2),
+                        .total_earned = row.Int(3),
+                        .total_spent = row.Int(4)};
 }
 
 LedgerCheck LedgerRepository::Verify(Transaction& tx) {
-    LedgerCheck check;
-    const Rows totals = tx.Query("SELECT COUNT(*), COALESCE(SUM(balance), 0) FROM accounts");
-    check.accounts = totals.front().Int(0);
-    check.balance_sum = totals.front().Int(1);
-    check.transfers = tx.Query("SELECT COUNT(*) FROM transfers").front().Int(0);
-    check.mismatched_accounts =
-        tx.Query(
-              "SELECT COUNT(*) FROM accounts a "
-              "LEFT JOIN (SELECT to_account AS id, SUM(amount) AS total FROM transfers "
-              "GROUP BY to_account) credits ON credits.id = a.id "
-              "LEFT JOIN (SELECT from_account AS id, SUM(amount) AS total FROM transfers "
-              "GROUP BY from_account) debits ON debits.id = a.id "
-              "WHERE a.balance <> COALESCE(credits.total, 0) - COALESCE(debits.total, 0)")
-            .front()
-            .Int(0);
-    check.negative_accounts =
-        tx.Query(
-              "SELECT COUNT(*) FROM accounts WHERE kind NOT IN ('mint', 'payout') AND "
-              "balance < 0")
-            .front()
-            .Int(0);
-    // The newest entry of each account must show the cached balance.
-    check.broken_entry_chains =
-        tx.Query(
-              "SELECT COUNT(*) FROM accounts a JOIN entries e ON e.account_id = a.id AND "
-              "e.seq = a.entry_count WHERE e.balance_after <> a.balance")
-            .front()
-            .Int(0);
+    // One statement, so that every figure comes from one snapshot on both engines.
+    const Rows rows = tx.Query(
+        "SELECT "
+        "(SELECT COUNT(*) FROM accounts), "
+        "(SELECT COALESCE(SUM(balance), 0) FROM accounts), "
+        "(SELECT COUNT(*) FROM transfers), "
+        "(SELECT COUNT(*) FROM accounts a "
+        "LEFT JOIN (SELECT to_account AS id, SUM(amount) AS total FROM transfers "
+        "GROUP BY to_account) credits ON credits.id = a.id "
+        "LEFT JOIN (SELECT from_account AS id, SUM(amount) AS total FROM transfers "
+        "GROUP BY from_account) debits ON debits.id = a.id "
+        "WHERE a.balance <> COALESCE(credits.total, 0) - COALESCE(debits.total, 0)), "
+        "(SELECT COUNT(*) FROM accounts WHERE kind NOT IN ('mint', 'payout') AND balance < 0), "
+        // The newest entry of each account must show the cached balance.
+        "(SELECT COUNT(*) FROM accounts a JOIN entries e ON e.account_id = a.id AND "
+        "e.seq = a.entry_count WHERE e.balance_after <> a.balance)");
+    const Row& row = rows.front();
+    LedgerCheck check{.accounts = row.Int(0),
+                      .transfers = row.Int(2),
+                      .balance_sum = row.Int(1),
+                      .mismatched_accounts = row.Int(3),
+                      .negative_accounts = row.Int(4),
+                      .broken_entry_chains = row.Int(5)};
     check.balanced = check.balance_sum == 0 && check.mismatched_accounts == 0 &&
                      check.negative_accounts == 0 && check.broken_entry_chains == 0;
     return check;

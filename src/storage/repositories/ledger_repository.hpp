@@ -67,6 +67,7 @@ class LedgerRepository {
     // Newest first; entries with seq < before_seq when given.
     static std::vector<WalletEntry> Entries(Transaction& tx, const std::string& account_id,
                                             std::optional<std::int64_t> before_seq, int limit);
+    // Totals and Verify are each one statement: one snapshot on both engines.
     static WalletTotals Totals(Transaction& tx, const std::string& user_id);
     static LedgerCheck Verify(Transaction& tx);
 };
