@@ -1,5 +1,7 @@
 """Leaderboard, stats, reports and their resolution."""
+import threading
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 
 from marketplace import MarketplaceTestCase
 
@@ -52,6 +54,81 @@ class DashboardTest(MarketplaceTestCase):
                            403, "forbidden")
         self.assertProblem(self.server.api("GET", "/buyer/stats", token=worker["access_token"]),
                            403, "forbidden")
+
+
+class StatsSnapshotTest(MarketplaceTestCase):
+    """Each stats answer is one snapshot: figures that move together never disagree."""
+
+    def while_polling(self, work, probes):
+        """Runs work() while each probe (path, user) is fetched over and over; the answers."""
+        done = threading.Event()
+        seen = {path: [] for path, _ in probes}
+
+        def poll(path, user):
+            while not done.is_set():
+                r = self.server.api("GET", path, token=user["access_token"])
+                self.assertEqual(r.status, 200, r)
+                seen[path].append(r.json)
+
+        with ThreadPoolExecutor(len(probes) * 2) as pool:
+            pollers = [pool.submit(poll, path, user) for path, user in probes for _ in range(2)]
+            try:
+                work()
+            finally:
+                done.set()
+            for poller in pollers:
+                poller.result()
+        for path, answers in seen.items():
+            self.assertGreater(len(answers), 5, path)
+        return seen
+
+    def give_coins(self, user, amount):
+        r = self.server.api("POST", f"/admin/users/{user['user']['id']}/coins",
+                            {"amount": amount, "reason": "test funds"}, token=self.admin_token)
+        self.assertEqual(r.status, 200, r)
+
+    def test_buyer_stats_while_workers_submit(self):
+        buyer = self.register("buyer")
+        self.give_coins(buyer, 100)
+        task = self.create_task(buyer, required_workers=30, payable_amount=2)
+        workers = [self.register("worker") for _ in range(30)]
+
+        def submit_all():
+            with ThreadPoolExecutor(6) as pool:
+                list(pool.map(lambda worker: self.submit(worker, task["id"]), workers))
+
+        seen = self.while_polling(submit_all, [("/buyer/stats", buyer)])
+        # A submission takes a slot and adds a pending review in one transaction.
+        wrong = [s for s in seen["/buyer/stats"]
+                 if s["open_slots"] + s["pending_reviews"] != 30 or s["task_count"] != 1]
+        self.assertEqual(wrong, [], f"{len(wrong)} of {len(seen['/buyer/stats'])} polls")
+
+    def test_worker_and_buyer_stats_while_submissions_are_approved(self):
+        buyer = self.register("buyer")
+        self.give_coins(buyer, 100)
+        worker = self.register("worker")
+        tasks = [self.create_task(buyer, required_workers=1, payable_amount=2)
+                 for _ in range(30)]
+        submissions = [self.submit(worker, t["id"]).json for t in tasks]
+
+        def approve_all():
+            with ThreadPoolExecutor(6) as pool:
+                for r in pool.map(lambda sub: self.approve(buyer, sub["id"]), submissions):
+                    self.assertEqual(r.status, 200, r)
+
+        seen = self.while_polling(approve_all,
+                                  [("/worker/stats", worker), ("/buyer/stats", buyer)])
+        # An approval decides the submission and pays its coins in one transaction.
+        wrong = [s for s in seen["/worker/stats"]
+                 if s["total_earned"] != 2 * s["approved_submissions"]
+                 or s["pending_submissions"] + s["approved_submissions"] != 30]
+        self.assertEqual(wrong, [], f"{len(wrong)} of {len(seen['/worker/stats'])} polls")
+        wrong = [s for s in seen["/buyer/stats"]
+                 if 2 * s["pending_reviews"] + s["total_paid"] != 60]
+        self.assertEqual(wrong, [], f"{len(wrong)} of {len(seen['/buyer/stats'])} polls")
+        r = self.server.api("GET", "/worker/stats", token=worker["access_token"])
+        self.assertEqual(r.json, {"total_submissions": 30, "pending_submissions": 0,
+                                  "approved_submissions": 30, "total_earned": 60})
 
 
 class ReportTest(MarketplaceTestCase):

@@ -26,50 +26,45 @@ std::vector<TopWorker> DashboardRepository::TopWorkers(Transaction& tx, int limi
     return workers;
 }
 
+// Each figure set is one statement, so one snapshot on both engines (PostgreSQL reads run without
+// BEGIN): a submission or a decision that commits meanwhile shows in every figure or in none.
 WorkerStats DashboardRepository::ForWorker(Transaction& tx, const std::string& worker_id) {
-    WorkerStats stats;
-    const Rows counts = tx.Query(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END), 0) "
-        "FROM submissions WHERE worker_id = $1",
-        {worker_id});
-    stats.total_submissions = counts.front().Int(0);
-    stats.pending_submissions = counts.front().Int(1);
-    stats.approved_submissions = counts.front().Int(2);
-    // Coins received for approved submissions, as the ledger recorded them.
-    stats.total_earned = tx.Query(
-                               "SELECT COALESCE(SUM(amount), 0) FROM entries WHERE account_id = "
-                               "$1 AND kind = 'submission_payment'",
-                               {"wallet:" + worker_id})
-                             .front()
-                             .Int(0);
-    return stats;
+    const Rows rows = tx.Query(
+        "SELECT own.total, own.pending, own.approved, "
+        // Coins received for approved submissions, as the ledger recorded them.
+        "(SELECT COALESCE(SUM(amount), 0) FROM entries WHERE account_id = $2 AND "
+        "kind = 'submission_payment') "
+        "FROM (SELECT COUNT(*) AS total, "
+        "COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) AS pending, "
+        "COALESCE(SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END), 0) AS approved "
+        "FROM submissions WHERE worker_id = $1) own",
+        {worker_id, "wallet:" + worker_id});
+    const Row& row = rows.front();
+    return WorkerStats{.total_submissions = row.Int(0),
+                       .pending_submissions = row.Int(1),
+                       .approved_submissions = row.Int(2),
+                       .total_earned = row.Int(3)};
 }
 
 BuyerStats DashboardRepository::ForBuyer(Transaction& tx, const std::string& buyer_id,
                                          std::int64_t now_ms) {
-    BuyerStats stats;
-    const Rows tasks = tx.Query(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN cancelled_at IS NULL AND completion_date > $2 "
-        "THEN slots_open ELSE 0 END), 0) FROM tasks WHERE buyer_id = $1",
+    const Rows rows = tx.Query(
+        "SELECT own.task_count, own.open_slots, "
+        "(SELECT COUNT(*) FROM submissions WHERE buyer_id = $1 AND status = 'pending'), "
+        // Coins paid to workers: the payable amount of every approved submission to the buyer's
+        // tasks (each approval moves exactly that from the task's escrow to the worker).
+        "(SELECT COALESCE(SUM(t.payable_amount), 0) FROM submissions s "
+        "JOIN tasks t ON t.id = s.task_id WHERE s.buyer_id = $1 AND s.status = 'approved') "
+        "FROM (SELECT COUNT(*) AS task_count, "
+        "COALESCE(SUM(CASE WHEN cancelled_at IS NULL AND completion_date > $2 "
+        "THEN slots_open ELSE 0 END), 0) AS open_slots "
+        "FROM tasks WHERE buyer_id = $1) own",
         {buyer_id, now_ms});
-    stats.task_count = tasks.front().Int(0);
-    stats.open_slots = tasks.front().Int(1);
-    stats.pending_reviews =
-        tx.Query("SELECT COUNT(*) FROM submissions WHERE buyer_id = $1 AND status = 'pending'",
-                 {buyer_id})
-            .front()
-            .Int(0);
-    // Coins paid to workers: the payable amount of every approved submission to the buyer's
-    // tasks (each approval moves exactly that from the task's escrow to the worker).
-    stats.total_paid = tx.Query(
-                             "SELECT COALESCE(SUM(t.payable_amount), 0) FROM submissions s "
-                             "JOIN tasks t ON t.id = s.task_id "
-                             "WHERE s.buyer_id = $1 AND s.status = 'approved'",
-                             {buyer_id})
-                           .front()
-                           .Int(0);
-    return stats;
+    const Row& row = rows.front();
+    return BuyerStats{.task_count = row.Int(0),
+                      .open_slots = row.Int(1),
+                      .pending_reviews = row.Int(2),
+                      .total_paid = row.Int(3)};
 }
 
 }  // namespace nanotasks::storage

@@ -37,6 +37,7 @@ class DashboardRepository {
     // Active workers with the most coins first, ties by id (newest first).
     static ListQuery TopWorkersQuery(int limit);
     static std::vector<TopWorker> TopWorkers(Transaction& tx, int limit);
+    // ForWorker and ForBuyer are each one statement: one snapshot on both engines.
     static WorkerStats ForWorker(Transaction& tx, const std::string& worker_id);
     static BuyerStats ForBuyer(Transaction& tx, const std::string& buyer_id, std::int64_t now_ms);
 };
