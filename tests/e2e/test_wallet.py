@@ -33,6 +33,62 @@ class WalletTest(ServerTestCase):
                             {"amount": amount, "reason": "test funds"}, token=self.admin_token)
         self.assertEqual(r.status, 200, r)
 
+    def entries(self, token, limit, between_pages=lambda: None):
+        """Every entry following next_cursor; between_pages runs after each page."""
+        items, cursor = [], None
+        for _ in range(100):
+            path = f"/wallet/transactions?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+            r = self.server.api("GET", path, token=token)
+            self.assertEqual(r.status, 200, r)
+            self.assertLessEqual(len(r.json["items"]), limit)
+            items.extend(r.json["items"])
+            cursor = r.json["next_cursor"]
+            if cursor is None:
+                return items
+            between_pages()
+        self.fail("next_cursor never ended")
+
+    def test_transactions_cursor_walks_every_entry_once_with_a_balance_chain(self):
+        buyer = self.register("buyer")
+        token = buyer["access_token"]
+        self.give_coins(buyer, 30)
+        self.give_coins(buyer, -5)
+        tasks = []
+        for amount in (1, 2, 3, 4, 5, 6):
+            r = self.server.api("POST", "/tasks", task_body(required_workers=1,
+                                                            payable_amount=amount), token=token)
+            self.assertEqual(r.status, 201, r)
+            tasks.append(r.json["id"])
+        for task_id in tasks[:2]:
+            self.assertEqual(self.server.api("DELETE", f"/tasks/{task_id}", token=token).status,
+                             200)
+        # 1 bonus + 2 adjustments + 6 escrows + 2 refunds = 11 entries, 4 pages of 3.
+        whole = self.server.api("GET", "/wallet/transactions?limit=100", token=token).json
+        self.assertEqual(len(whole["items"]), 11)
+        self.assertIsNone(whole["next_cursor"])
+
+        # Entries posted while the pages are read are newer than the cursor: no page changes.
+        def post_one_more():
+            self.give_coins(buyer, 1)
+
+        paged = self.entries(token, limit=3, between_pages=post_one_more)
+        self.assertEqual([e["id"] for e in paged], [e["id"] for e in whole["items"]])
+        self.assertEqual(len({e["id"] for e in paged}), len(paged))
+
+        everything = self.entries(token, limit=4)
+        self.assertEqual(len(everything), 11 + 3)
+        self.assertEqual(len({e["id"] for e in everything}), len(everything))
+        oldest_first = list(reversed(everything))
+        self.assertEqual(oldest_first[0]["kind"], "signup_bonus")
+        self.assertEqual(oldest_first[0]["balance_after"], oldest_first[0]["amount"])
+        for previous, entry in zip(oldest_first, oldest_first[1:]):
+            self.assertEqual(entry["balance_after"], previous["balance_after"] + entry["amount"],
+                             (previous, entry))
+        wallet = self.server.api("GET", "/wallet", token=token).json
+        self.assertEqual(oldest_first[-1]["balance_after"], wallet["coins"])
+        # Bonus, adjustments, six escrows, two refunds, and the three posted between pages.
+        self.assertEqual(wallet["coins"], 50 + 30 - 5 - 21 + (1 + 2) + 3)
+
     def test_wallet_figures_are_one_snapshot_while_tasks_are_created(self):
         buyer = self.register("buyer")
         token = buyer["access_token"]
