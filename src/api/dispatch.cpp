@@ -15,14 +15,45 @@ namespace {
 using core::Error;
 using core::ErrorCode;
 
+std::string AsciiLower(std::string_view text) {
+    std::string lower(text);
+    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    return lower;
+}
+
+std::string_view TrimSpaces(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return text;
+}
+
+// JSON, and in UTF-8: bodies are parsed as UTF-8, so a body declared in another charset would be
+// misread rather than refused.
 bool IsJsonMediaType(std::string_view content_type) {
     const auto semicolon = content_type.find(';');
-    std::string_view type = content_type.substr(0, semicolon);
-    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-    std::string lower(type);
-    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    return lower == "application/json" ||
-           (lower.starts_with("application/") && lower.ends_with("+json"));
+    const std::string type = AsciiLower(TrimSpaces(content_type.substr(0, semicolon)));
+    if (type != "application/json" &&
+        !(type.starts_with("application/") && type.ends_with("+json"))) {
+        return false;
+    }
+    std::string_view parameters =
+        semicolon == std::string_view::npos ? std::string_view{} : content_type.substr(semicolon);
+    while (!parameters.empty()) {
+        parameters.remove_prefix(1);  // the ';'
+        const auto next = parameters.find(';');
+        const std::string_view parameter = TrimSpaces(parameters.substr(0, next));
+        parameters = next == std::string_view::npos ? std::string_view{} : parameters.substr(next);
+        const auto eq = parameter.find('=');
+        if (eq == std::string_view::npos) continue;
+        if (AsciiLower(TrimSpaces(parameter.substr(0, eq))) != "charset") continue;
+        std::string_view charset = TrimSpaces(parameter.substr(eq + 1));
+        if (charset.size() >= 2 && charset.front() == '"' && charset.back() == '"') {
+            charset = charset.substr(1, charset.size() - 2);
+        }
+        const std::string lower = AsciiLower(charset);
+        if (lower != "utf-8" && lower != "utf8") return false;
+    }
+    return true;
 }
 
 bool IsValidIdempotencyKey(std::string_view key) {
@@ -100,7 +131,7 @@ http::Response Dispatch(const RouteSpec& spec, Services& services, http::Request
             const auto content_type = request.Header("content-type");
             if (!content_type || !IsJsonMediaType(*content_type)) {
                 return ErrorResponse(Error::Of(ErrorCode::kUnsupportedMediaType,
-                                               "The body must be application/json."),
+                                               "The body must be application/json in UTF-8."),
                                      request_id);
             }
         }

@@ -127,6 +127,8 @@ http::Response ErrorResponse(const core::Error& error, std::string_view request_
     http::Response response =
         http::ProblemResponse(HttpStatus(error.code), core::CodeName(error.code), Title(error.code),
                               detail, request_id, extra);
+    // RFC 9110: a 401 names the scheme that would work.
+    if (response.status == 401) response.SetHeader("WWW-Authenticate", "Bearer");
     if (error.code == ErrorCode::kRateLimited && error.retry_after_seconds > 0) {
         response.SetHeader("Retry-After", std::to_string(error.retry_after_seconds));
     }

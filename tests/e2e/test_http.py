@@ -137,6 +137,29 @@ class HttpCoreTest(ServerTestCase):
         r = self.server.api("POST", "/auth/login", raw="email=a", content_type="text/plain")
         self.assertEqual(r.json["title"], "Unsupported Media Type")
 
+    def test_401_names_the_bearer_scheme(self):
+        for token in (None, "not.a.token"):
+            r = self.server.api("GET", "/me", token=token)
+            self.assertProblem(r, 401, "unauthenticated")
+            self.assertEqual(r.header("WWW-Authenticate"), "Bearer")
+        r = self.server.api("POST", "/auth/login",
+                            {"email": "nobody@example.com", "password": "password-123"})
+        self.assertProblem(r, 401, "invalid_credentials")
+        self.assertEqual(r.header("WWW-Authenticate"), "Bearer")
+        self.assertIsNone(self.server.request("GET", "/healthz").header("WWW-Authenticate"))
+
+    def test_json_in_another_charset_is_415(self):
+        body = json.dumps({"email": "a@example.com", "password": "password-123"})
+        for content_type in ("application/json; charset=iso-8859-1",
+                             'application/json; charset="latin1"',
+                             "application/json;charset=UTF-16"):
+            r = self.server.api("POST", "/auth/login", raw=body, content_type=content_type)
+            self.assertProblem(r, 415, "unsupported_media_type")
+        for content_type in ("application/json; charset=utf-8", "application/json;charset=UTF-8",
+                             'application/json; charset="utf-8"', "application/json"):
+            r = self.server.api("POST", "/auth/login", raw=body, content_type=content_type)
+            self.assertProblem(r, 401, "invalid_credentials")
+
     def test_no_error_leaks_internals(self):
         r = self.server.api("GET", "/me", token="not.a.token")
         self.assertProblem(r, 401, "unauthenticated")
