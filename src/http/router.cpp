@@ -91,21 +91,31 @@ Router::Match Router::Find(Method method, std::string_view path) const {
     if (decoded.empty()) return match;
 
     std::size_t best = routes_.size();
+    std::size_t best_get = routes_.size();
     std::size_t best_any_method = routes_.size();
+    const auto consider = [&](std::size_t& current, std::size_t candidate) {
+        if (current == routes_.size() || MoreSpecific(segments_[candidate], segments_[current])) {
+            current = candidate;
+        }
+    };
     for (std::size_t i = 0; i < routes_.size(); ++i) {
         if (!SegmentsMatch(segments_[i], decoded)) continue;
-        if (best_any_method == routes_.size() ||
-            MoreSpecific(segments_[i], segments_[best_any_method])) {
-            best_any_method = i;
-        }
+        consider(best_any_method, i);
         const Method route_method = routes_[i].method;
         if (std::find(match.allowed_methods.begin(), match.allowed_methods.end(), route_method) ==
             match.allowed_methods.end()) {
             match.allowed_methods.push_back(route_method);
         }
-        if (route_method == method &&
-            (best == routes_.size() || MoreSpecific(segments_[i], segments_[best]))) {
-            best = i;
+        if (route_method == method) consider(best, i);
+        if (route_method == Method::kGet) consider(best_get, i);
+    }
+    // HEAD is GET without the body (RFC 9110): where no HEAD route matches, the GET route
+    // answers, and the server leaves the body out.
+    if (best_get != routes_.size()) {
+        if (method == Method::kHead && best == routes_.size()) best = best_get;
+        if (std::find(match.allowed_methods.begin(), match.allowed_methods.end(), Method::kHead) ==
+            match.allowed_methods.end()) {
+            match.allowed_methods.push_back(Method::kHead);
         }
     }
     std::sort(match.allowed_methods.begin(), match.allowed_methods.end());

@@ -44,7 +44,8 @@ class Router {
     // percent-decoded before it is compared or captured, so an encoded '/' stays inside its
     // segment. A {param} matches one non-empty segment; "/a/" does not match "/a". Among the
     // routes of the requested method that match, literal segments win over parameters, the
-    // leftmost difference deciding ("/tasks/mine" before "/tasks/{id}").
+    // leftmost difference deciding ("/tasks/mine" before "/tasks/{id}"). HEAD finds the GET
+    // route of a path that has no HEAD route of its own, and is allowed wherever GET is.
     Match Find(Method method, std::string_view path) const;
 
     const std::vector<Route>& routes() const { return routes_; }

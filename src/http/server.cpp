@@ -614,7 +614,12 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> connection
         const auto target_parts = SplitTarget(request.target);
         std::optional<std::string> path;
         if (target_parts) path = PercentDecode(target_parts->first, PlusMeans::kPlus);
-        if (!path) {
+        if (message.version() >= 11 && message.count(bhttp::field::host) != 1) {
+            // RFC 9112: an HTTP/1.1 request without exactly one Host is refused.
+            exchange.response =
+                ProblemResponse(400, "bad_request", ReasonPhrase(400),
+                                "An HTTP/1.1 request needs one Host header.", request.request_id);
+        } else if (!path) {
             exchange.response =
                 ProblemResponse(400, "bad_request", ReasonPhrase(400),
                                 "The request target is not a valid path.", request.request_id);
@@ -794,6 +799,13 @@ void Server::Impl::AdmitStream(Exchange& exchange) {
                       request_id, exchange.route_label, response.status);
         response.stream.reset();
         CloseQuietly(*stream, request_id);
+        return;
+    }
+    if (exchange.request.method == Method::kHead) {
+        // HEAD gets the head of the answer and no body, so no stream either.
+        response.stream.reset();
+        CloseQuietly(*stream, request_id);
+        response.content_type = "text/event-stream";
         return;
     }
     const bool stopping = stopping_.load();

@@ -49,7 +49,10 @@ struct ServerOptions {
 // headers for an allowed Origin; a preflight from another origin gets the 204 without them);
 // body over the limit 413 payload_too_large, header section over the limit 431
 // request_header_fields_too_large, unparsable HTTP or target 400 bad_request (these three close
-// the connection); worker pool full 503 service_unavailable with Retry-After: 1; a handler that
+// the connection); an HTTP/1.1 request without exactly one Host 400 bad_request; HEAD on a path
+// with a GET route (and no HEAD route) is answered by the GET route without its body but with
+// its Content-Length (an event stream answers HEAD with its head only, and is not kept); worker
+// pool full 503 service_unavailable with Retry-After: 1; a handler that
 // throws 500 internal (the exception is logged with the request id, never sent). Every response
 // has Content-Length (except 204/304) and X-Request-Id.
 //

@@ -160,6 +160,44 @@ class HttpCoreTest(ServerTestCase):
             r = self.server.api("POST", "/auth/login", raw=body, content_type=content_type)
             self.assertProblem(r, 401, "invalid_credentials")
 
+    def raw_exchange(self, request):
+        with socket.create_connection(("127.0.0.1", self.server.port), timeout=10) as s:
+            s.sendall(request)
+            data = b""
+            deadline = time.time() + 10
+            while b"\r\n\r\n" not in data and time.time() < deadline:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            return data
+
+    def test_http11_request_without_host_is_400(self):
+        data = self.raw_exchange(b"GET /healthz HTTP/1.1\r\n\r\n")
+        self.assertTrue(data.startswith(b"HTTP/1.1 400 "), data)
+        self.assertIn(b'"code":"bad_request"', data)
+        data = self.raw_exchange(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertTrue(data.startswith(b"HTTP/1.1 200 "), data)
+
+    def test_head_is_get_without_the_body(self):
+        get = self.server.request("GET", "/openapi.json")
+        head = self.server.request("HEAD", "/openapi.json")
+        self.assertEqual(head.status, 200)
+        self.assertEqual(head.raw, b"")
+        self.assertEqual(head.header("Content-Length"), str(len(get.raw)))
+        self.assertEqual(head.header("Content-Type"), get.header("Content-Type"))
+        token = self.register("worker")["access_token"]
+        self.assertEqual(self.server.api("HEAD", "/me", token=token).status, 200)
+        self.assertEqual(self.server.api("HEAD", "/me").status, 401)
+        # An event stream answers with its head and ends at once.
+        stream = self.server.api("HEAD", "/notifications/stream", token=token, timeout=10)
+        self.assertEqual(stream.status, 200)
+        self.assertTrue(stream.header("Content-Type").startswith("text/event-stream"))
+        self.assertIn("nanotasks_http_streams_open 0",
+                      self.server.request("GET", "/metrics").raw.decode())
+        allow = [m.strip() for m in self.server.api("DELETE", "/me").header("Allow").split(",")]
+        self.assertIn("HEAD", allow)
+
     def test_no_error_leaks_internals(self):
         r = self.server.api("GET", "/me", token="not.a.token")
         self.assertProblem(r, 401, "unauthenticated")

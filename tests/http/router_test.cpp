@@ -78,12 +78,12 @@ TEST(RouterTest, WrongMethodListsTheAllowedOnes) {
     const auto match = router.Find(Method::kPost, "/tasks/t1");
     EXPECT_EQ(match.route, nullptr);
     EXPECT_EQ(match.allowed_methods,
-              (std::vector<Method>{Method::kGet, Method::kPatch, Method::kDelete}));
+              (std::vector<Method>{Method::kGet, Method::kHead, Method::kPatch, Method::kDelete}));
     EXPECT_EQ(match.path_template, "/tasks/{id}");
 
     const auto found = router.Find(Method::kGet, "/tasks/t1");
     ASSERT_NE(found.route, nullptr);
-    EXPECT_EQ(found.allowed_methods.size(), 3U);
+    EXPECT_EQ(found.allowed_methods.size(), 4U);
 }
 
 TEST(RouterTest, MethodIsMatchedBeforeSpecificity) {
@@ -96,7 +96,8 @@ TEST(RouterTest, MethodIsMatchedBeforeSpecificity) {
     const auto match = router.Find(Method::kDelete, "/tasks/mine");
     ASSERT_NE(match.route, nullptr);
     EXPECT_EQ(Call(match), "delete");
-    EXPECT_EQ(match.allowed_methods, (std::vector<Method>{Method::kGet, Method::kDelete}));
+    EXPECT_EQ(match.allowed_methods,
+              (std::vector<Method>{Method::kGet, Method::kHead, Method::kDelete}));
 }
 
 TEST(RouterTest, UnknownPathsMatchNothing) {
@@ -121,12 +122,23 @@ TEST(RouterTest, RootAndTrailingSlashTemplatesAreExact) {
     EXPECT_EQ(router.Find(Method::kGet, "/a").route, nullptr);
 }
 
-TEST(RouterTest, HeadIsNotMappedToGet) {
+TEST(RouterTest, HeadFindsTheGetRoute) {
     Router router;
-    router.Add({.method = Method::kGet, .path_template = "/healthz", .handler = Answer("")});
-    const auto match = router.Find(Method::kHead, "/healthz");
-    EXPECT_EQ(match.route, nullptr);
-    EXPECT_EQ(match.allowed_methods, std::vector<Method>{Method::kGet});
+    router.Add({.method = Method::kGet, .path_template = "/healthz", .handler = Answer("get")});
+    router.Add({.method = Method::kGet, .path_template = "/items/{id}", .handler = Answer("item")});
+    router.Add({.method = Method::kHead, .path_template = "/own", .handler = Answer("own head")});
+    router.Add({.method = Method::kGet, .path_template = "/own", .handler = Answer("own get")});
+    router.Add({.method = Method::kPost, .path_template = "/post-only", .handler = Answer("")});
+    auto match = router.Find(Method::kHead, "/healthz");
+    EXPECT_EQ(Call(match), "get");
+    EXPECT_EQ(match.allowed_methods, (std::vector<Method>{Method::kGet, Method::kHead}));
+    match = router.Find(Method::kHead, "/items/7");
+    EXPECT_EQ(Call(match), "item");
+    EXPECT_EQ(match.path_params, (Params{{"id", "7"}}));
+    EXPECT_EQ(Call(router.Find(Method::kHead, "/own")), "own head") << "a HEAD route wins";
+    match = router.Find(Method::kHead, "/post-only");
+    EXPECT_EQ(match.route, nullptr) << "no GET, no HEAD";
+    EXPECT_EQ(match.allowed_methods, std::vector<Method>{Method::kPost});
 }
 
 TEST(RouterTest, SegmentsAreDecodedBeforeMatching) {

@@ -360,24 +360,58 @@ TEST(ServerTest, UnknownPathIsANotFoundProblem) {
 TEST(ServerTest, WrongMethodIsAMethodNotAllowedProblemWithAllow) {
     RunningServer server(EchoRouter(), {});
     Client client(server.port());
-    ASSERT_TRUE(client.Send("PUT /items/1 HTTP/1.1\r\nContent-Length: 0\r\n\r\n"));
+    ASSERT_TRUE(client.Send("PUT /items/1 HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"));
     const auto response = client.Read();
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 405);
-    EXPECT_EQ(response->Header("allow"), "GET, DELETE, OPTIONS");
+    EXPECT_EQ(response->Header("allow"), "GET, HEAD, DELETE, OPTIONS");
     EXPECT_NE(response->body.find(R"("code":"method_not_allowed")"), std::string::npos);
 
-    ASSERT_TRUE(client.Send("HEAD /healthz HTTP/1.1\r\n\r\n"));
+    ASSERT_TRUE(client.Send("POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"));
+    const auto post = client.Read();
+    ASSERT_TRUE(post);
+    EXPECT_EQ(post->status, 405);
+    EXPECT_EQ(post->Header("allow"), "GET, HEAD, OPTIONS");
+}
+
+TEST(ServerTest, HeadIsAnsweredLikeGetWithoutTheBody) {
+    RunningServer server(EchoRouter(), {});
+    Client client(server.port());
+    ASSERT_TRUE(client.Send("HEAD /items/7?q=z HTTP/1.1\r\nHost: t\r\n\r\n"));
     const auto head = client.Read(Client::Answering::kHead);
     ASSERT_TRUE(head);
-    EXPECT_EQ(head->status, 405);  // HEAD is not mapped to GET
-    EXPECT_EQ(head->Header("allow"), "GET, OPTIONS");
+    EXPECT_EQ(head->status, 200);
+    EXPECT_EQ(head->Header("content-type"), "text/plain");
+    EXPECT_EQ(head->body, "");
+    // The length of the body GET would send; the connection goes on after the empty body.
+    ASSERT_TRUE(client.Send(Get("/items/7?q=z")));
+    const auto get = client.Read();
+    ASSERT_TRUE(get);
+    EXPECT_EQ(head->Header("content-length"), std::to_string(get->body.size()));
+    EXPECT_EQ(get->body.substr(0, 8), "id=7 q=z");
+}
+
+TEST(ServerTest, Http11RequestWithoutOneHostIsABadRequest) {
+    RunningServer server(EchoRouter(), {});
+    Client client(server.port());
+    ASSERT_TRUE(client.Send("GET /healthz HTTP/1.1\r\n\r\n"));
+    const auto missing = client.Read();
+    ASSERT_TRUE(missing);
+    EXPECT_EQ(missing->status, 400);
+    EXPECT_NE(missing->body.find(R"("code":"bad_request")"), std::string::npos);
+    ASSERT_TRUE(client.Send("GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"));
+    EXPECT_EQ(client.Read().value().status, 400);
+    ASSERT_TRUE(client.Send(Get("/healthz")));
+    EXPECT_EQ(client.Read().value().status, 200);
+    // HTTP/1.0 has no Host requirement.
+    ASSERT_TRUE(client.Send("GET /healthz HTTP/1.0\r\n\r\n"));
+    EXPECT_EQ(client.Read().value().status, 200);
 }
 
 TEST(ServerTest, UnknownMethodOnAKnownPathIs405) {
     RunningServer server(EchoRouter(), {});
     Client client(server.port());
-    ASSERT_TRUE(client.Send("BREW /healthz HTTP/1.1\r\n\r\n"));
+    ASSERT_TRUE(client.Send("BREW /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
     const auto response = client.Read();
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 405);
@@ -405,7 +439,7 @@ TEST(ServerTest, AbsoluteFormTargetIsRouted) {
 TEST(ServerTest, AsteriskTargetIsABadRequest) {
     RunningServer server(EchoRouter(), {});
     Client client(server.port());
-    ASSERT_TRUE(client.Send("OPTIONS * HTTP/1.1\r\n\r\n"));
+    ASSERT_TRUE(client.Send("OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n"));
     const auto response = client.Read();
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 400);
@@ -428,7 +462,7 @@ TEST(ServerTest, BodyOverTheLimitIsPayloadTooLargeAndCloses) {
     Client client(server.port());
     const std::string body(100000, 'x');
     ASSERT_TRUE(
-        client.Send("POST /items HTTP/1.1\r\nX-Request-Id: big-1\r\nContent-Type: "
+        client.Send("POST /items HTTP/1.1\r\nHost: t\r\nX-Request-Id: big-1\r\nContent-Type: "
                     "application/json\r\nContent-Length: 100000\r\n\r\n"));
     client.Send(body);  // the server may already have closed: that is fine
     const auto response = client.Read();
@@ -444,7 +478,7 @@ TEST(ServerTest, ChunkedBodyOverTheLimitIsPayloadTooLarge) {
     RunningServer server(EchoRouter(), {.body_limit_bytes = 1024});
     Client client(server.port());
     std::string request =
-        "POST /items HTTP/1.1\r\nContent-Type: application/json\r\n"
+        "POST /items HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
         "Transfer-Encoding: chunked\r\n\r\n";
     for (int i = 0; i < 3; ++i) request += "400\r\n" + std::string(1024, 'x') + "\r\n";
     request += "0\r\n\r\n";
@@ -458,7 +492,7 @@ TEST(ServerTest, ChunkedBodyOverTheLimitIsPayloadTooLarge) {
 TEST(ServerTest, BodyAtTheLimitIsAccepted) {
     RunningServer server(EchoRouter(), {.body_limit_bytes = 1024});
     Client client(server.port());
-    ASSERT_TRUE(client.Send("POST /items HTTP/1.1\r\nContent-Length: 1024\r\n\r\n" +
+    ASSERT_TRUE(client.Send("POST /items HTTP/1.1\r\nHost: t\r\nContent-Length: 1024\r\n\r\n" +
                             std::string(1024, 'x')));
     const auto response = client.Read();
     ASSERT_TRUE(response);
@@ -468,8 +502,8 @@ TEST(ServerTest, BodyAtTheLimitIsAccepted) {
 TEST(ServerTest, ExpectContinueGetsAnInterimResponse) {
     RunningServer server(EchoRouter(), {});
     Client client(server.port());
-    ASSERT_TRUE(
-        client.Send("POST /items HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+    ASSERT_TRUE(client.Send(
+        "POST /items HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
     // The interim response arrives before the body is sent.
     std::this_thread::sleep_for(10ms);
     ASSERT_TRUE(client.Send("hello"));
@@ -558,14 +592,14 @@ TEST(ServerTest, AnswersCorsPreflightForAllowedOrigins) {
     RunningServer server(EchoRouter(), {.cors_origins = {"https://app.example.com"}});
     Client client(server.port());
     ASSERT_TRUE(
-        client.Send("OPTIONS /items/1 HTTP/1.1\r\nOrigin: https://app.example.com\r\n"
+        client.Send("OPTIONS /items/1 HTTP/1.1\r\nHost: t\r\nOrigin: https://app.example.com\r\n"
                     "Access-Control-Request-Method: DELETE\r\nAccess-Control-Request-Headers: "
                     "authorization\r\n\r\n"));
     const auto preflight = client.Read();
     ASSERT_TRUE(preflight);
     EXPECT_EQ(preflight->status, 204);
     EXPECT_EQ(preflight->Header("access-control-allow-origin"), "https://app.example.com");
-    EXPECT_EQ(preflight->Header("access-control-allow-methods"), "GET, DELETE, OPTIONS");
+    EXPECT_EQ(preflight->Header("access-control-allow-methods"), "GET, HEAD, DELETE, OPTIONS");
     EXPECT_EQ(preflight->Header("access-control-allow-headers"),
               "Authorization, Content-Type, Idempotency-Key, X-Request-Id");
     EXPECT_EQ(preflight->Header("access-control-max-age"), "600");
@@ -585,7 +619,7 @@ TEST(ServerTest, PreflightFromOtherOriginGetsNoPermission) {
     RunningServer server(EchoRouter(), {.cors_origins = {"https://app.example.com"}});
     Client client(server.port());
     ASSERT_TRUE(
-        client.Send("OPTIONS /items/1 HTTP/1.1\r\nOrigin: https://evil.example.com\r\n"
+        client.Send("OPTIONS /items/1 HTTP/1.1\r\nHost: t\r\nOrigin: https://evil.example.com\r\n"
                     "Access-Control-Request-Method: DELETE\r\n\r\n"));
     const auto preflight = client.Read();
     ASSERT_TRUE(preflight);
@@ -604,7 +638,7 @@ TEST(ServerTest, OptionsOnUnknownPathIsNotFound) {
     RunningServer server(EchoRouter(), {.cors_origins = {"https://app.example.com"}});
     Client client(server.port());
     ASSERT_TRUE(
-        client.Send("OPTIONS /nowhere HTTP/1.1\r\nOrigin: https://app.example.com\r\n"
+        client.Send("OPTIONS /nowhere HTTP/1.1\r\nHost: t\r\nOrigin: https://app.example.com\r\n"
                     "Access-Control-Request-Method: GET\r\n\r\n"));
     const auto response = client.Read();
     ASSERT_TRUE(response);
@@ -702,7 +736,7 @@ TEST(ServerTest, HandlerMistakesDoNotBreakTheProtocol) {
     EXPECT_EQ(response->Header("set-cookie"), std::nullopt);
     EXPECT_EQ(response->Header("content-length"), "2");
 
-    ASSERT_TRUE(client.Send("DELETE /no-content HTTP/1.1\r\n\r\n"));
+    ASSERT_TRUE(client.Send("DELETE /no-content HTTP/1.1\r\nHost: t\r\n\r\n"));
     const auto no_content = client.Read();
     ASSERT_TRUE(no_content);
     EXPECT_EQ(no_content->status, 204);
@@ -737,7 +771,7 @@ TEST(ServerTest, RecordsMetricsByRouteTemplate) {
         ASSERT_TRUE(client.Send(Get(target)));
         ASSERT_TRUE(client.Read());
     }
-    ASSERT_TRUE(client.Send("PATCH /items/3 HTTP/1.1\r\n\r\n"));
+    ASSERT_TRUE(client.Send("PATCH /items/3 HTTP/1.1\r\nHost: t\r\n\r\n"));
     ASSERT_TRUE(client.Read());
     const std::string text = server.metrics().Render();
     EXPECT_NE(text.find(R"(nanotasks_http_requests_total{method="GET",route="/items/{id}",)"
