@@ -365,7 +365,7 @@ Server::Impl::Impl(ServerOptions options, const Router& router, Metrics& metrics
     if (options_.max_streams < 0) throw std::invalid_argument("max_streams must not be negative");
     for (const milliseconds timeout :
          {options_.read_timeout, options_.idle_timeout, options_.write_timeout,
-          options_.shutdown_grace, options_.stream_heartbeat}) {
+          options_.shutdown_grace, options_.stuck_handler_wait, options_.stream_heartbeat}) {
         if (timeout <= milliseconds::zero()) {
             throw std::invalid_argument("server timeouts must be positive");
         }
@@ -526,19 +526,28 @@ asio::awaitable<void> Server::Impl::Shutdown() {
     spdlog::info("stopped accepting; {} connection(s) open", open_connections_->load());
     CloseConnections(CloseWhich::kIdle);
 
-    const SteadyClock::time_point deadline = SteadyClock::now() + options_.shutdown_grace;
-    bool forced = false;
+    SteadyClock::time_point deadline = SteadyClock::now() + options_.shutdown_grace;
+    enum class Phase { kGrace, kHandlers, kGaveUp } phase = Phase::kGrace;
     while (open_connections_->load() > 0) {
         // Woken early by the last connection's end (Unregister cancels the timer).
-        shutdown_timer_.expires_at(forced ? SteadyClock::time_point::max() : deadline);
+        shutdown_timer_.expires_at(phase == Phase::kGaveUp ? SteadyClock::time_point::max()
+                                                           : deadline);
         co_await shutdown_timer_.async_wait(kAsTuple);
-        if (!forced && SteadyClock::now() >= deadline && open_connections_->load() > 0) {
+        if (open_connections_->load() == 0 || SteadyClock::now() < deadline) continue;
+        if (phase == Phase::kGrace) {
             spdlog::warn(
                 "shutdown grace over; closing {} connection(s), waiting for running "
                 "handlers",
                 open_connections_->load());
             CloseConnections(CloseWhich::kAll);
-            forced = true;
+            phase = Phase::kHandlers;
+            deadline = options_.on_stuck_handlers ? SteadyClock::now() + options_.stuck_handler_wait
+                                                  : SteadyClock::time_point::max();
+        } else if (phase == Phase::kHandlers) {
+            spdlog::error("{} handler(s) still running after the shutdown grace; giving up",
+                          open_connections_->load());
+            phase = Phase::kGaveUp;
+            options_.on_stuck_handlers();
         }
     }
 }

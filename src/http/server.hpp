@@ -30,6 +30,12 @@ struct ServerOptions {
     std::chrono::milliseconds idle_timeout{60000};    // keep-alive connection with no request
     std::chrono::milliseconds write_timeout{10000};   // a response must be taken within this
     std::chrono::milliseconds shutdown_grace{10000};  // in-flight requests may finish within this
+    // After the grace, handlers still running (a hung database call, say) may take this long to
+    // return before on_stuck_handlers is called. Without it, the shutdown waits for them.
+    std::chrono::milliseconds stuck_handler_wait{5000};
+    // Called once, on a server thread, when handlers outlive stuck_handler_wait; the server goes
+    // on waiting afterwards, so this is where a process that must end exits.
+    std::function<void()> on_stuck_handlers;
     int max_connections = 10000;  // connections beyond this get 503 and are closed at once
     int max_streams = 1000;       // open event streams at most; one more answers 503
     // An event stream that has sent nothing for this long gets a ": ping" comment, so that
@@ -88,8 +94,9 @@ class Server {
     std::uint16_t port() const;
     // Serves until SIGINT/SIGTERM or Stop() (Listen()s first if needed): then stops accepting,
     // closes idle keep-alive connections, ends event streams, lets in-flight requests finish
-    // within shutdown_grace (then closes their connections too), waits for running handlers,
-    // drains the worker pool, joins its threads and returns. Call it once.
+    // within shutdown_grace (then closes their connections too), waits for running handlers
+    // (calling on_stuck_handlers when they take longer than stuck_handler_wait), drains the
+    // worker pool, joins its threads and returns. Call it once.
     void Run();
     // Thread-safe; may be called from any thread, before Run() (which then returns at once) or
     // during it.

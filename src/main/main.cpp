@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -372,6 +373,13 @@ int Run(const core::CommandLine& line, const core::Config& config) {
     options.read_timeout = std::chrono::seconds(config.read_timeout_seconds);
     options.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
     options.shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds);
+    // A handler still running stuck_handler_wait (5 s) after the grace is stuck (a hung database
+    // call, say) and would hold the process forever; exiting leaves no transaction half-applied
+    // (the databases roll back what did not commit), so the process ends with a failure code.
+    options.on_stuck_handlers = [] {
+        spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& logger) { logger->flush(); });
+        std::_Exit(1);
+    };
     options.max_connections = config.max_connections;
     options.max_streams = config.max_streams;
     options.stream_heartbeat = std::chrono::seconds(config.sse_heartbeat_seconds);

@@ -825,6 +825,27 @@ TEST(ServerTest, ShutdownGraceEndsStuckConnections) {
     EXPECT_TRUE(half.WaitClosed());
 }
 
+TEST(ServerTest, HandlersStuckPastTheGraceAreGivenUpOn) {
+    Gate gate;
+    std::atomic<int> calls{0};
+    Router router;
+    router.Add({.method = Method::kGet, .path_template = "/hung", .handler = [&](Request&) {
+                    gate.Enter();
+                    return Response{.body = "late"};
+                }});
+    RunningServer server(
+        std::move(router),
+        {.shutdown_grace = 100ms, .stuck_handler_wait = 100ms, .on_stuck_handlers = [&] {
+             ++calls;
+             gate.Open();  // what exiting would do for us
+         }});
+    Client client(server.port());
+    ASSERT_TRUE(client.Send(Get("/hung")));
+    gate.WaitInside(1);
+    server.StopAndJoin();  // returns only because the callback let the handler go
+    EXPECT_EQ(calls.load(), 1);
+}
+
 TEST(ServerTest, StopBeforeRunMakesRunReturn) {
     Router router;
     Metrics metrics;
