@@ -124,7 +124,10 @@ std::vector<RouteSpec> NotificationRoutes(Services& services) {
          .path = "/api/v1/notifications",
          .policy = Policy::AnyRole(),
          .endpoint = bind(NotificationsEndpoint),
-         .summary = "The caller's notifications (?unread=true), newest first"},
+         .summary = "The caller's notifications (?unread=true), newest first",
+         .response_schema = "Notification",
+         .paged = true,
+         .parameters = {"unread"}},
         {.method = Method::kGet,
          .path = "/api/v1/notifications/stream",
          .policy = Policy::AnyRole(),
@@ -133,7 +136,9 @@ std::vector<RouteSpec> NotificationRoutes(Services& services) {
              "The caller's new notifications as Server-Sent Events (event: notification, data: "
              "the list's item); Last-Event-ID replays those after it; \": ping\" comments keep "
              "it alive",
-         .event_stream = true},
+         .event_stream = true,
+         .response_schema = "Notification",
+         .errors = {core::ErrorCode::kValidationFailed}},
         {.method = Method::kPost,
          .path = "/api/v1/notifications/{id}/read",
          .policy = Policy::AnyRole(),

@@ -35,7 +35,8 @@ std::vector<RouteSpec> OperationRoutes(Services& services, const std::vector<Rou
                  return JsonResponse(200, boost::json::object{{"status", "ok"}});
              },
          .summary = "The process is up",
-         .execution = http::Execution::kInline},
+         .execution = http::Execution::kInline,
+         .response_schema = "Health"},
         {.method = Method::kGet,
          .path = "/readyz",
          .policy = Policy::Public(),
@@ -48,7 +49,9 @@ std::vector<RouteSpec> OperationRoutes(Services& services, const std::vector<Rou
                  }
                  return JsonResponse(200, boost::json::object{{"status", "ready"}});
              },
-         .summary = "The database is reachable"},
+         .summary = "The database is reachable",
+         .response_schema = "Health",
+         .errors = {core::ErrorCode::kNotReady}},
         {.method = Method::kGet,
          .path = "/metrics",
          .policy = Policy::Public(),
@@ -60,14 +63,17 @@ std::vector<RouteSpec> OperationRoutes(Services& services, const std::vector<Rou
                  return response;
              },
          .summary = "Prometheus metrics",
-         .execution = http::Execution::kInline},
+         .execution = http::Execution::kInline,
+         .response_schema = "Metrics"},
     };
     std::vector<RouteSpec> documented = api;
     documented.insert(documented.end(), operations.begin(), operations.end());
     documented.push_back({.method = Method::kGet,
                           .path = "/openapi.json",
                           .policy = Policy::Public(),
-                          .summary = "This document"});
+                          .summary = "This document",
+                          .execution = http::Execution::kInline,
+                          .response_schema = "OpenApi"});
     auto document = std::make_shared<std::string>(OpenApiDocument(documented, services.version));
     operations.push_back({.method = Method::kGet,
                           .path = "/openapi.json",
@@ -79,7 +85,8 @@ std::vector<RouteSpec> OperationRoutes(Services& services, const std::vector<Rou
                                   return response;
                               },
                           .summary = "This document",
-                          .execution = http::Execution::kInline});
+                          .execution = http::Execution::kInline,
+                          .response_schema = "OpenApi"});
     return operations;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/caller.hpp"
+#include "core/error.hpp"
 #include "domain/rules.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
@@ -66,6 +67,15 @@ struct RouteSpec {
     http::Execution execution = http::Execution::kWorkerPool;
     bool idempotent_post = true;  // Idempotency-Key honoured (authenticated POSTs)
     bool event_stream = false;    // answers text/event-stream, resumable with Last-Event-ID
+    // The rest only describes the route in the OpenAPI document. Names are keys of its
+    // components (api/openapi_schemas.cpp); the document refuses to build with an unknown one.
+    std::string request_schema;   // the JSON body the route reads; empty when it reads none
+    std::string response_schema;  // the success body; empty when there is none
+    bool paged = false;           // the body is a Page of response_schema, with ?limit=&cursor=
+    std::vector<std::string> parameters;  // query and header parameters besides limit and cursor
+    // Problems of this route's own; those that follow from its policy, path, body, list and
+    // Idempotency-Key are added by the document.
+    std::vector<core::ErrorCode> errors;
 };
 
 // What the endpoints call; owned by main.
