@@ -29,6 +29,16 @@ Error NotChangeable(storage::Transaction& tx, const std::string& id) {
 
 }  // namespace
 
+core::Status LockActiveAccount(storage::Transaction& tx, const std::string& user_id) {
+    const auto status = storage::UserRepository::LockStatus(tx, user_id);
+    const auto parsed = status ? domain::ParseAccountStatus(*status) : std::nullopt;
+    if (parsed == domain::AccountStatus::kActive) return core::Ok{};
+    if (parsed == domain::AccountStatus::kSuspended) {
+        return Error::Of(ErrorCode::kAccountSuspended, "This account is suspended.");
+    }
+    return Error::Of(ErrorCode::kUnauthenticated, "The token is missing, invalid or expired.");
+}
+
 core::Result<ListPage<UserRecord>> AdminService::Users(const storage::UserFilter& filter,
                                                        const std::optional<std::string>& before_id,
                                                        int limit) {
@@ -101,9 +111,10 @@ core::Result<CoinAdjustment> AdminService::AdjustCoins(const Caller& caller, con
     const std::int64_t now_ms = core::ToUnixMillis(clock_.Now());
     return InTransaction<CoinAdjustment>(
         db_, TxMode::kWrite, [&](storage::Transaction& tx) -> core::Result<CoinAdjustment> {
-            const auto user = storage::UserRepository::FindById(tx, id);
-            if (!user) return UserNotFound();
-            if (user->status == domain::AccountStatusName(domain::AccountStatus::kRemoved)) {
+            // Locked, so that a removal in flight either waits for the adjustment or is seen.
+            const auto status = storage::UserRepository::LockStatus(tx, id);
+            if (!status) return UserNotFound();
+            if (*status == domain::AccountStatusName(domain::AccountStatus::kRemoved)) {
                 return Removed();
             }
             const std::string wallet = domain::WalletAccount(id);

@@ -20,6 +20,15 @@ class IdGenerator;
 
 namespace nanotasks::app {
 
+// For a use case that an account may only start while active (creating a task, requesting a
+// withdrawal): reads the account's status inside the use case's write transaction with the row
+// share-locked, and refuses as authentication would on the next request (a suspended account
+// 403 account_suspended, a removed one 401 unauthenticated). Authentication reads the status
+// before the transaction begins; this closes the gap. A suspension or removal updates that row
+// before anything else, so it either waits for the use case to commit (and, for a removal, then
+// cancels what it created) or commits first and is seen here.
+core::Status LockActiveAccount(storage::Transaction& tx, const std::string& user_id);
+
 struct UserChange {
     std::optional<domain::Role> role;
     std::optional<domain::AccountStatus> status;  // active or suspended (checked by the endpoint)
@@ -47,7 +56,9 @@ class AdminService {
                                                  const UserChange& change);
     // Soft removal in one transaction: the status becomes removed, refresh tokens are revoked,
     // the account's open tasks are cancelled with their open slots' escrow refunded to it.
-    // Pending withdrawals stay pending, to be decided as usual.
+    // Pending withdrawals stay pending, to be decided as usual. The status changes first, so
+    // that a task creation in flight (LockActiveAccount) either commits before the open tasks
+    // are listed or sees the removal.
     core::Status RemoveUser(const Caller& caller, const std::string& id);
     // A signed admin_adjustment between mint and the wallet; a wallet never goes below zero
     // (insufficient_coins).

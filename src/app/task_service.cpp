@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "app/admin_service.hpp"
 #include "app/marketplace_effects.hpp"
 #include "app/transaction.hpp"
 #include "domain/rules.hpp"
@@ -51,6 +52,10 @@ core::Result<TaskRecord> TaskService::Create(const Caller& caller, const NewTask
         domain::TaskEscrow(input.required_workers, core::Coins(input.payable_amount));
     return InTransaction<TaskRecord>(
         db_, TxMode::kWrite, [&](storage::Transaction& tx) -> core::Result<TaskRecord> {
+            // A removal in flight must either see this task and cancel it, or be seen here.
+            if (auto active = LockActiveAccount(tx, caller.id); !active) {
+                return std::move(active).error();
+            }
             storage::TaskRepository::Insert(
                 tx, storage::NewTask{.id = task_id,
                                      .buyer_id = caller.id,

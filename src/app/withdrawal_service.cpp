@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "app/admin_service.hpp"
 #include "app/marketplace_effects.hpp"
 #include "app/transaction.hpp"
 #include "domain/money_rules.hpp"
@@ -96,6 +97,10 @@ core::Result<WithdrawalRecord> WithdrawalService::Request(const Caller& caller,
     const std::int64_t now_ms = core::ToUnixMillis(clock_.Now());
     return InTransaction<WithdrawalRecord>(
         db_, TxMode::kWrite, [&](storage::Transaction& tx) -> core::Result<WithdrawalRecord> {
+            // A suspension or removal in flight either waits for this request or is seen here.
+            if (auto active = LockActiveAccount(tx, caller.id); !active) {
+                return std::move(active).error();
+            }
             const std::string hold = domain::HoldAccount(id);
             storage::LedgerRepository::CreateAccount(tx, hold, "hold", id);
             const auto held = storage::LedgerRepository::Post(

@@ -237,6 +237,54 @@ class RemoveUserTest(AdminTestCase):
         r = self.server.api("GET", "/worker/submissions", token=worker["access_token"])
         self.assertEqual(r.json["items"][0]["status"], "pending")
 
+    def test_removal_racing_task_creations_leaves_no_open_task(self):
+        # Creations authenticated before the removal commits run on: each must either commit
+        # before the removal lists the open tasks (and be cancelled and refunded by it) or see
+        # the removal and create nothing. Several rounds, the removal sent after 2, 5, 8 or 11
+        # of the 15 creations, as the race is one of timing.
+        for round_number in range(12):
+            with self.subTest(round=round_number):
+                buyer = self.register("buyer")
+                uid = buyer["user"]["id"]
+                self.fund(buyer, 1000)
+                coins = self.user(uid)["coins"]
+
+                def create(_):
+                    return self.server.api("POST", "/tasks", {
+                        "title": "Label some photos", "detail": "Draw boxes around cats.",
+                        "required_workers": 2, "payable_amount": 10,
+                        "completion_date": (datetime.datetime.now(datetime.timezone.utc)
+                                            + datetime.timedelta(days=7))
+                        .strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "submission_info": "A link"}, token=buyer["access_token"])
+
+                with ThreadPoolExecutor(16) as pool:
+                    position = 3 * (round_number % 4) + 2
+                    first = [pool.submit(create, i) for i in range(position)]
+                    removal = pool.submit(self.server.api, "DELETE", f"/admin/users/{uid}",
+                                          token=self.admin_token)
+                    rest = [pool.submit(create, i) for i in range(15 - position)]
+                    creations = [f.result() for f in first + rest]
+                self.assertEqual(removal.result().status, 204, removal.result())
+                for r in creations:
+                    self.assertIn(r.status, (201, 401), r)
+                for r in creations:
+                    if r.status == 201:
+                        task = self.server.api("GET", f"/tasks/{r.json['id']}",
+                                               token=self.admin_token).json
+                        self.assertEqual(task["status"], "cancelled", task)
+                open_tasks, cursor = [], None
+                while True:
+                    page = self.server.api(
+                        "GET", "/admin/tasks?status=open&limit=100"
+                        + (f"&cursor={cursor}" if cursor else ""), token=self.admin_token).json
+                    open_tasks += [t for t in page["items"] if t["buyer"]["id"] == uid]
+                    cursor = page["next_cursor"]
+                    if not cursor:
+                        break
+                self.assertEqual(open_tasks, [])
+                self.assertEqual(self.user(uid)["coins"], coins)
+
     def test_pending_withdrawals_of_a_removed_worker_stay_decidable(self):
         worker, withdrawal = self.withdrawal()
         r = self.server.api("DELETE", f"/admin/users/{worker['user']['id']}",

@@ -147,4 +147,14 @@ bool UserRepository::MarkRemoved(Transaction& tx, const std::string& id, std::in
                {id, now_ms}) == 1;
 }
 
+std::optional<std::string> UserRepository::LockStatus(Transaction& tx, const std::string& id) {
+    std::string sql = "SELECT status FROM users WHERE id = $1";
+    // FOR SHARE conflicts with the UPDATE of a status but not with the key-share lock that a
+    // foreign key check takes, so rows referring to the user are still inserted meanwhile.
+    if (tx.engine() == Engine::kPostgres) sql += " FOR SHARE";
+    const Rows rows = tx.Query(sql, {id});
+    if (rows.empty()) return std::nullopt;
+    return rows.front().Text(0);
+}
+
 }  // namespace nanotasks::storage

@@ -69,6 +69,12 @@ class UserRepository {
                                               std::int64_t now_ms);
     // The guarded transition to removed: true for exactly one caller.
     static bool MarkRemoved(Transaction& tx, const std::string& id, std::int64_t now_ms);
+    // The account's status, with its row share-locked until the end of the transaction on
+    // PostgreSQL (SQLite has one writer anyway). A use case that must not run for an account
+    // that is no longer active reads it so: a suspension or removal, which updates that row,
+    // then either waits for the use case to commit or has committed before and is seen here.
+    // Concurrent use cases of one account do not wait for each other. nullopt: no such user.
+    static std::optional<std::string> LockStatus(Transaction& tx, const std::string& id);
 };
 
 }  // namespace nanotasks::storage
