@@ -90,9 +90,14 @@ core::Result<WithdrawalRecord> WithdrawalService::Request(const Caller& caller,
                                                           const WithdrawalInput& input) {
     // Validation comes before the balance: a request under the minimum is 422 even when the
     // wallet could not cover it either.
-    if (auto errors = CheckRequest(input.coins, input.payment_system); !errors.empty()) {
-        return RequestError(std::move(errors));
+    auto errors = CheckRequest(input.coins, input.payment_system);
+    if (!domain::IsValidAccountNumber(input.account_number)) {
+        errors.push_back({"account_number", "invalid",
+                          "must be " + std::to_string(domain::kAccountNumberMin) + " to " +
+                              std::to_string(domain::kAccountNumberMax) +
+                              " letters, digits or the characters @ . _ + -"});
     }
+    if (!errors.empty()) return RequestError(std::move(errors));
     const std::string id = ids_.Next();
     const std::int64_t now_ms = core::ToUnixMillis(clock_.Now());
     return InTransaction<WithdrawalRecord>(

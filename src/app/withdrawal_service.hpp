@@ -25,7 +25,7 @@ struct WithdrawalSettings {
 };
 
 // Types and lengths already checked by the endpoint; the rules (minimum, payment systems) are
-// checked here, by CheckRequest.
+// checked here, by CheckRequest, and the account number's characters by Request.
 struct WithdrawalInput {
     std::int64_t coins = 0;
     std::string payment_system;

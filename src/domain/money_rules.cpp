@@ -43,6 +43,19 @@ std::optional<WithdrawalStatus> ParseWithdrawalStatus(std::string_view name) {
     return std::nullopt;
 }
 
+bool IsValidAccountNumber(std::string_view account_number) {
+    if (account_number.size() < kAccountNumberMin || account_number.size() > kAccountNumberMax) {
+        return false;
+    }
+    for (const char c : account_number) {
+        const bool allowed = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                             (c >= '0' && c <= '9') || c == '@' || c == '.' || c == '_' ||
+                             c == '+' || c == '-';
+        if (!allowed) return false;
+    }
+    return true;
+}
+
 std::string AccountNumberLast4(std::string_view account_number) {
     // Walk back over four code points (UTF-8 continuation bytes are 10xxxxxx).
     std::size_t begin = account_number.size();

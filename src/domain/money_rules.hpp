@@ -21,12 +21,21 @@ std::optional<WithdrawalStatus> ParseWithdrawalStatus(std::string_view name);
 // Field limits of the contract (lengths in code points).
 inline constexpr std::size_t kWithdrawalReasonMax = 2000;
 inline constexpr std::size_t kAdjustmentReasonMax = 500;
-inline constexpr std::size_t kAccountNumberMin = 4;
+// An account number is longer than the four characters ever shown of it, so that the last four
+// never are the whole number.
+inline constexpr std::size_t kAccountNumberMin = 6;
 inline constexpr std::size_t kAccountNumberMax = 64;
 // Large enough for any real withdrawal or adjustment, small enough that coins times cents per
 // coin (at most 1,000,000) never overflows 64 bits.
 inline constexpr std::int64_t kWithdrawalCoinsMax = 1'000'000'000'000;
 inline constexpr std::int64_t kAdjustmentMax = 1'000'000'000;
+
+// True when every character of an account number is an ASCII letter or digit or one of
+// `@ . _ + -` (bank and wallet numbers, IBANs written without spaces, PayPal emails), and its
+// length is kAccountNumberMin..kAccountNumberMax. Anything else (spaces, control, format and
+// zero-width characters, look-alike letters) would let two numbers look the same to the admin
+// who pays them out.
+bool IsValidAccountNumber(std::string_view account_number);
 
 // The last four code points of an account number: all of it that is ever stored or shown.
 std::string AccountNumberLast4(std::string_view account_number);

@@ -115,6 +115,34 @@ class RequestTest(WithdrawalTestCase):
                          {"coins", "payment_system", "account_number"})
         self.assertEqual(self.wallet(worker)["coins"], 500)
 
+    def test_account_numbers_are_plain_and_longer_than_their_last_four(self):
+        worker = self.worker_with(1000)
+        for number in ("123456", "DE89370400440532013000", "jane.doe+pay@example.com",
+                       "01712-345_678", "7" * 64):
+            with self.subTest(number):
+                r = self.request(worker, 200, account_number=number)
+                self.assertEqual(r.status, 201, r)
+                self.assertEqual(r.json["account_number_last4"], number[-4:])
+        refused = {
+            "four characters": "1234",
+            "five characters": "12345",
+            "too long": "7" * 65,
+            "a space inside": "1234 5678",
+            "a tab inside": "1234\t5678",
+            "a control character": "1234\x075678",
+            "a zero-width space": "1234\u200b5678",
+            "a soft hyphen": "1234\u00ad5678",
+            "a right-to-left override": "1234\u202e5678",
+            "full-width digits": "\uff11\uff12\uff13\uff14\uff15\uff16",
+            "markup": "<b>12345678</b>",
+        }
+        for name, number in refused.items():
+            with self.subTest(name):
+                problem = self.assertProblem(self.request(worker, 200, account_number=number),
+                                             422, "validation_failed")
+                self.assertEqual([e["field"] for e in problem["errors"]], ["account_number"])
+        self.assertEqual(self.wallet(worker)["coins"], 0)
+
     def test_every_configured_payment_system(self):
         worker = self.worker_with(1000)
         for system in ("stripe", "paypal", "bkash", "rocket", "nagad"):
