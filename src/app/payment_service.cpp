@@ -43,12 +43,35 @@ bool EventMatches(const StripeEvent& event, const PaymentRecord& payment) {
            event.currency == payment.currency;
 }
 
+// One of the limited places for a call to Stripe, taken if one is free and given back on
+// destruction.
+class StripeCallSlot {
+  public:
+    StripeCallSlot(std::atomic<int>& in_flight, int max) : in_flight_(in_flight) {
+        taken_ = in_flight_.fetch_add(1) < max;
+        if (!taken_) in_flight_.fetch_sub(1);
+    }
+    ~StripeCallSlot() {
+        if (taken_) in_flight_.fetch_sub(1);
+    }
+    StripeCallSlot(const StripeCallSlot&) = delete;
+    StripeCallSlot& operator=(const StripeCallSlot&) = delete;
+
+    bool taken() const { return taken_; }
+
+  private:
+    std::atomic<int>& in_flight_;
+    bool taken_ = false;
+};
+
 }  // namespace
 
 PaymentService::PaymentService(storage::Database& db, const infra::StripeClient* stripe,
                                infra::IdGenerator& ids, const core::Clock& clock,
                                PaymentSettings settings)
-    : db_(db), stripe_(stripe), ids_(ids), clock_(clock), settings_(std::move(settings)) {}
+    : db_(db), stripe_(stripe), ids_(ids), clock_(clock), settings_(std::move(settings)) {
+    settings_.stripe_calls_max = std::max(1, settings_.stripe_calls_max);
+}
 
 core::Result<CheckoutResult> PaymentService::Checkout(const Caller& caller,
                                                       const std::string& package_id) {
@@ -63,8 +86,16 @@ core::Result<CheckoutResult> PaymentService::Checkout(const Caller& caller,
     }
     const std::string payment_id = ids_.Next();
     // The network call happens outside any transaction, so that a slow Stripe holds no database
-    // connection or lock. Should storing fail afterwards, the PaymentIntent stays unknown to us
-    // and no event for it can ever credit anything.
+    // connection or lock. It still holds this worker thread, hence the limit on calls at once.
+    // Should storing fail afterwards, the PaymentIntent stays unknown to us and no event for it
+    // can ever credit anything.
+    const StripeCallSlot slot(stripe_calls_in_flight_, settings_.stripe_calls_max);
+    if (!slot.taken()) {
+        spdlog::warn("checkout {}: {} calls to Stripe already in flight; refused", payment_id,
+                     settings_.stripe_calls_max);
+        return Error::Of(ErrorCode::kPaymentsUnavailable,
+                         "The payment provider is slow to answer; try again shortly.");
+    }
     auto intent = stripe_->CreatePaymentIntent(
         infra::PaymentIntentRequest{.amount_cents = package->price_cents,
                                     .currency = std::string(domain::kCurrency),

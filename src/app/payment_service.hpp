@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,9 +22,16 @@ class StripeClient;
 
 namespace nanotasks::app {
 
+// Checkouts waiting for Stripe at once, by default: a quarter of the smallest default worker
+// pool (8 threads), so that a Stripe that hangs never holds more than that share of the workers.
+inline constexpr int kDefaultStripeCallsMax = 2;
+
 struct PaymentSettings {
     std::vector<core::CoinPackage> packages;
     std::optional<std::string> webhook_secret;  // absent: webhooks cannot be verified
+    // At most this many checkouts call Stripe at once (at least 1); one more answers
+    // payments_unavailable at once instead of taking another worker thread.
+    int stripe_calls_max = kDefaultStripeCallsMax;
 };
 
 struct CheckoutResult {
@@ -53,7 +61,8 @@ class PaymentService {
 
     const std::vector<core::CoinPackage>& Packages() const { return settings_.packages; }
 
-    // Creates a PaymentIntent at Stripe, then stores the payment as pending.
+    // Creates a PaymentIntent at Stripe, then stores the payment as pending. payments_unavailable
+    // when Stripe fails, or at once when stripe_calls_max checkouts are already waiting for it.
     core::Result<CheckoutResult> Checkout(const Caller& caller, const std::string& package_id);
     // Checks a Stripe-Signature header over the raw body: invalid_signature, or
     // payments_unavailable without a webhook secret.
@@ -74,6 +83,7 @@ class PaymentService {
     infra::IdGenerator& ids_;
     const core::Clock& clock_;
     PaymentSettings settings_;
+    std::atomic<int> stripe_calls_in_flight_{0};
 };
 
 }  // namespace nanotasks::app

@@ -2,8 +2,10 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -20,6 +22,9 @@ using core::ErrorCode;
 // A PaymentIntent is about 2 KiB; anything far larger is not an answer we can use.
 constexpr std::size_t kMaxResponseBytes = 1 << 20;
 constexpr std::size_t kMaxLoggedErrorChars = 200;
+// An attempt with less time than this left before the call's deadline is not started: it could
+// hardly get an answer.
+constexpr std::chrono::milliseconds kMinAttemptTime{1000};
 
 // libcurl's global state is set up once per process, before any thread uses a handle.
 void InitCurlOnce() {
@@ -156,13 +161,23 @@ core::Result<PaymentIntent> StripeClient::CreatePaymentIntent(
     }
     const std::unique_ptr<curl_slist, HeaderListDeleter> headers(header_list);
 
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point deadline = Clock::now() + options_.call_timeout;
     std::string last_failure;
     auto backoff = options_.first_backoff;
     for (int attempt_number = 1; attempt_number <= options_.max_attempts; ++attempt_number) {
         if (attempt_number > 1) {
+            if (Clock::now() + backoff + kMinAttemptTime > deadline) {
+                last_failure += "; no time left for another attempt";
+                break;
+            }
             std::this_thread::sleep_for(backoff);
             backoff *= 2;
         }
+        const auto time_left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        const auto attempt_timeout =
+            std::max(std::chrono::milliseconds(1), std::min(options_.attempt_timeout, time_left));
         std::unique_ptr<CURL, CurlHandleDeleter> curl(curl_easy_init());
         if (!curl) throw std::runtime_error("libcurl could not create a handle");
         Attempt attempt;
@@ -177,8 +192,7 @@ core::Result<PaymentIntent> StripeClient::CreatePaymentIntent(
         curl_easy_setopt(handle, CURLOPT_USERAGENT, "nanotasks");
         curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
                          static_cast<long>(options_.connect_timeout.count()));
-        curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS,
-                         static_cast<long>(options_.total_timeout.count()));
+        curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(attempt_timeout.count()));
         curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &AppendBody);
         curl_easy_setopt(handle, CURLOPT_WRITEDATA, &attempt.body);
         attempt.code = curl_easy_perform(handle);

@@ -25,11 +25,15 @@ struct PaymentIntent {
 // Thread-safe: each call uses its own curl handle.
 class StripeClient {
   public:
+    // A call blocks its thread (a worker of the HTTP server) and a buyer waits for it, so it is
+    // bounded as a whole: no attempt runs past call_timeout, and none starts that could not get
+    // a useful share of it.
     struct Options {
         std::string api_base = "https://api.stripe.com";
         std::string secret_key;
-        std::chrono::milliseconds connect_timeout{5000};
-        std::chrono::milliseconds total_timeout{15000};  // per attempt
+        std::chrono::milliseconds connect_timeout{3000};
+        std::chrono::milliseconds attempt_timeout{8000};
+        std::chrono::milliseconds call_timeout{15000};  // every attempt and backoff together
         int max_attempts = 3;
         std::chrono::milliseconds first_backoff{250};  // doubled after each failed attempt
     };
@@ -37,8 +41,8 @@ class StripeClient {
     explicit StripeClient(Options options);
 
     // POST {api_base}/v1/payment_intents. Retries network errors, 429 and 5xx answers, at most
-    // max_attempts in all. A failure's detail is for the log, never for the client: it names the
-    // cause (status, curl error) and never the key.
+    // max_attempts in all and within call_timeout. A failure's detail is for the log, never for the
+    // client: it names the cause (status, curl error) and never the key.
     core::Result<PaymentIntent> CreatePaymentIntent(const PaymentIntentRequest& request) const;
 
   private:

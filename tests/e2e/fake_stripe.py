@@ -4,7 +4,8 @@ POST /v1/payment_intents (form-encoded, `Authorization: Bearer <key>`) answers a
 {id: "pi_...", client_secret: "pi_..._secret_...", amount, currency, status, metadata}. Like
 Stripe, a repeated Idempotency-Key returns the first answer. `fail_next(n)` makes the next n
 calls answer 500 (to exercise retries); `refuse_next(n)` answers 400 as Stripe does for a bad
-request, which must not be retried.
+request, which must not be retried. `hang()` makes every call wait without answering until
+`release()` (a Stripe that stopped responding); `hanging` counts the calls waiting.
 """
 import hashlib
 import hmac
@@ -46,6 +47,9 @@ class FakeStripe:
         self._by_key = {}  # Idempotency-Key -> (status, body)
         self._lock = threading.Lock()
         self._failures = []  # statuses for the next calls
+        self._answer = threading.Event()  # cleared while calls hang
+        self._answer.set()
+        self.hanging = 0
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -55,6 +59,7 @@ class FakeStripe:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode()
+                fake._wait_while_hanging()
                 status, body = fake._handle(self.path, dict(self.headers.items()), raw)
                 data = json.dumps(body).encode()
                 self.send_response(status)
@@ -83,14 +88,33 @@ class FakeStripe:
     def refuse_next(self, count):
         self.fail_next(count, status=400)
 
+    def hang(self):
+        self._answer.clear()
+
+    def release(self):
+        self._answer.set()
+
     def reset(self):
+        self.release()
         with self._lock:
             self.calls.clear()
             self._failures.clear()
 
     def stop(self):
+        self.release()
         self._server.shutdown()
         self._server.server_close()
+
+    def _wait_while_hanging(self):
+        if self._answer.is_set():
+            return
+        with self._lock:
+            self.hanging += 1
+        try:
+            self._answer.wait(timeout=120)
+        finally:
+            with self._lock:
+                self.hanging -= 1
 
     def _handle(self, path, headers, raw):
         headers = {k.lower(): v for k, v in headers.items()}

@@ -343,6 +343,47 @@ class WebhookTest(StripeTestCase):
         self.assertEqual(after["total_buyers"] - before["total_buyers"], 1)
 
 
+class HangingStripeTest(StripeTestCase):
+    """A Stripe that stops answering holds a quarter of the 8 worker threads at most."""
+
+    def checkout_answer(self, buyer):
+        return self.server.api("POST", "/payments/checkout", {"package_id": "coins_10"},
+                               token=buyer["access_token"], timeout=60)
+
+    def test_hung_checkouts_leave_the_other_routes_answering(self):
+        buyers = [self.register("buyer") for _ in range(9)]
+        self.stripe.hang()
+        with ThreadPoolExecutor(8) as pool:
+            try:
+                checkouts = [pool.submit(self.checkout_answer, b) for b in buyers[:8]]
+                # Two checkouts wait for Stripe; the others are refused at once rather than
+                # taking the rest of the workers.
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline and (
+                        sum(f.done() for f in checkouts) < 6 or self.stripe.hanging < 2):
+                    time.sleep(0.05)
+                refused = [f.result() for f in checkouts if f.done()]
+                self.assertEqual(len(refused), 6, refused)
+                for r in refused:
+                    self.assertProblem(r, 503, "payments_unavailable")
+                self.assertEqual(self.stripe.hanging, 2)
+                token = buyers[8]["access_token"]
+                for path in ("/me", "/wallet", "/tasks", "/payments", "/notifications"):
+                    with self.subTest(path):
+                        started = time.monotonic()
+                        r = self.server.api("GET", path, token=token, timeout=10)
+                        self.assertEqual(r.status, 200, r)
+                        self.assertLess(time.monotonic() - started, 3)
+                self.assertProblem(self.checkout_answer(buyers[8]), 503, "payments_unavailable")
+            finally:
+                self.stripe.release()
+            waited = [f.result() for f in checkouts if f.result().status != 503]
+        self.assertEqual([r.status for r in waited], [201, 201], waited)
+        # The places are given back: checkouts go through again.
+        self.checkout(buyers[8])
+        self.checkout(buyers[0])
+
+
 class StripeUnreachableTest(ServerTestCase):
     server_env = {"STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
                   "STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}"}
