@@ -108,6 +108,9 @@ void AdminService::CancelOpenTasks(storage::Transaction& tx, const std::string& 
 core::Result<CoinAdjustment> AdminService::AdjustCoins(const Caller& caller, const std::string& id,
                                                        std::int64_t amount,
                                                        const std::string& reason) {
+    if (id == caller.id) {
+        return Error::Of(ErrorCode::kInvalidState, "Admins cannot adjust their own wallet.");
+    }
     const std::int64_t now_ms = core::ToUnixMillis(clock_.Now());
     return InTransaction<CoinAdjustment>(
         db_, TxMode::kWrite, [&](storage::Transaction& tx) -> core::Result<CoinAdjustment> {

@@ -61,7 +61,8 @@ class AdminService {
     // are listed or sees the removal.
     core::Status RemoveUser(const Caller& caller, const std::string& id);
     // A signed admin_adjustment between mint and the wallet; a wallet never goes below zero
-    // (insufficient_coins).
+    // (insufficient_coins). An admin cannot adjust their own wallet (invalid_state), as they
+    // cannot change their own role or status.
     core::Result<CoinAdjustment> AdjustCoins(const Caller& caller, const std::string& id,
                                              std::int64_t amount, const std::string& reason);
     core::Result<storage::PlatformStats> Stats();

@@ -338,6 +338,15 @@ class CoinsTest(AdminTestCase):
         self.assertEqual(self.adjust(uid, 5, "x" * 500).status, 200)
         self.assertProblem(self.adjust(UNKNOWN_ID, 5), 404, "not_found")
 
+    def test_admins_cannot_adjust_their_own_wallet(self):
+        # Like changing their own role or status: one admin alone could mint coins for themself.
+        me = self.server.api("GET", "/me", token=self.admin_token).json
+        for amount in (100, -1):
+            with self.subTest(amount):
+                self.assertProblem(self.adjust(me["id"], amount), 409, "invalid_state")
+        self.assertEqual(self.server.api("GET", "/me", token=self.admin_token).json["coins"],
+                         me["coins"])
+
     def test_adjustment_is_idempotent(self):
         uid = self.register("buyer")["user"]["id"]
         key = secrets.token_hex(8)
