@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 #include "api/error_map.hpp"
@@ -125,22 +126,23 @@ json::object Headers(std::initializer_list<std::string_view> names) {
 }
 
 json::object ProblemResponses(const std::vector<ErrorCode>& codes, Components& components) {
-    std::map<int, json::array> by_status;
-    for (ErrorCode code : codes) {
-        by_status[HttpStatus(code)].emplace_back(json::string(core::CodeName(code)));
-    }
+    // By status, the codes in alphabetical order, so that one set of codes is one response.
+    std::map<int, std::set<std::string_view>> by_status;
+    for (ErrorCode code : codes) by_status[HttpStatus(code)].insert(core::CodeName(code));
     json::object responses;
-    for (auto& [status, names] : by_status) {
+    for (const auto& [status, names] : by_status) {
         std::string description = "Problem:";
-        std::string key;
-        for (const auto& name : names) {
-            description += (key.empty() ? " " : ", ") + std::string(name.as_string());
-            key += "." + std::string(name.as_string());
+        std::string key = std::to_string(status);
+        json::array code_names;
+        for (auto name : names) {
+            description += (code_names.empty() ? " " : ", ") + std::string(name);
+            key += "." + std::string(name);
+            code_names.emplace_back(json::string(name));
         }
         json::object headers = Headers({"X-Request-Id"});
         if (status == 401) headers["WWW-Authenticate"] = Ref("headers", "WWW-Authenticate");
         if (status == 429 || status == 503) headers["Retry-After"] = Ref("headers", "Retry-After");
-        json::object code_schema{{"type", "string"}, {"enum", std::move(names)}};
+        json::object code_schema{{"type", "string"}, {"enum", std::move(code_names)}};
         json::object schema{
             {"allOf",
              json::array{Ref("schemas", "Problem"),
@@ -149,8 +151,7 @@ json::object ProblemResponses(const std::vector<ErrorCode>& codes, Components& c
             {"description", std::move(description)},
             {"headers", std::move(headers)},
             {"content", {{"application/problem+json", {{"schema", std::move(schema)}}}}}};
-        responses[std::to_string(status)] =
-            components.SharedResponse(std::to_string(status) + key, std::move(response));
+        responses[std::to_string(status)] = components.SharedResponse(key, std::move(response));
     }
     return responses;
 }

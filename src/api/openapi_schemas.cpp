@@ -315,23 +315,24 @@ json::object Requests() {
                    "payment_intent.succeeded and payment_intent.payment_failed of our "
                    "PaymentIntents change a payment; any other event is acknowledged.")},
         {"WithdrawalRequest",
-         Body({{"coins", Described(json::object{{"type", "integer"},
-                                                {"maximum", domain::kWithdrawalCoinsMax}},
-                                   "At least the configured minimum (default 200), else 422 "
-                                   "withdrawal_below_minimum")},
-               {"payment_system",
-                Described(String(1, 64),
-                          "One of the configured systems (default stripe, paypal, bkash, rocket, "
-                          "nagad)")},
-               {"account_number",
-                Described(
-                    [] {
-                        json::object schema =
-                            String(domain::kAccountNumberMin, domain::kAccountNumberMax);
-                        schema["pattern"] = "^[A-Za-z0-9@._+-]+$";
-                        return schema;
-                    }(),
-                    "Stored encrypted or not at all; only its last four characters are shown")}})},
+         Body(
+             {{"coins", Described(json::object{{"type", "integer"},
+                                               {"maximum", domain::kWithdrawalCoinsMax}},
+                                  "At least the configured minimum (default 200), else 422 "
+                                  "withdrawal_below_minimum")},
+              {"payment_system",
+               Described(String(1, 64),
+                         "One of the configured systems (default stripe, paypal, bkash, rocket, "
+                         "nagad)")},
+              {"account_number",
+               Described(
+                   [] {
+                       json::object schema =
+                           String(domain::kAccountNumberMin, domain::kAccountNumberMax);
+                       schema["pattern"] = "^[A-Za-z0-9@._+-]+$";
+                       return schema;
+                   }(),
+                   "Only its last four characters are kept, and shown as account_number_last4")}})},
         {"WithdrawalReject", Body({{"reason", Text(domain::kWithdrawalReasonMax)}})},
         {"EmptyBody", Described(Body({}), "No fields; the body may also be left out")},
         {"UserUpdate", Body({{"role", Enum({"worker", "buyer", "admin"}), Presence::kOptional},
