@@ -62,7 +62,6 @@ class Components {
         return Ref("responses", name);
     }
     json::object TakeSchemas() { return std::move(schemas_); }
-    json::object TakeParameters() { return std::move(parameters_); }
     json::object TakeResponses() { return std::move(responses_); }
 
   private:
@@ -203,10 +202,7 @@ json::object Operation(const RouteSpec& spec, Components& components) {
     named.insert(named.end(), spec.parameters.begin(), spec.parameters.end());
     if (IsIdempotentPost(spec)) named.emplace_back("Idempotency-Key");
     if (spec.event_stream) named.emplace_back("Last-Event-ID");
-    for (const auto& name : named) {
-        components.Parameter(name, spec);
-        parameters.push_back(Ref("parameters", name));
-    }
+    for (const auto& name : named) parameters.push_back(components.Parameter(name, spec));
     if (!parameters.empty()) operation["parameters"] = std::move(parameters);
     if (!spec.request_schema.empty()) {
         const json::object& schema = components.Schema(spec.request_schema, spec);
@@ -269,7 +265,6 @@ std::string OpenApiDocument(const std::vector<RouteSpec>& routes, const std::str
          {{"securitySchemes",
            {{"bearer", {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}}}},
           {"schemas", components.TakeSchemas()},
-          {"parameters", components.TakeParameters()},
           {"responses", components.TakeResponses()},
           {"headers", std::move(headers)}}},
         {"security", json::array{json::object{{"bearer", json::array{}}}}}};

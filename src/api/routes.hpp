@@ -67,8 +67,8 @@ struct RouteSpec {
     http::Execution execution = http::Execution::kWorkerPool;
     bool idempotent_post = true;  // Idempotency-Key honoured (authenticated POSTs)
     bool event_stream = false;    // answers text/event-stream, resumable with Last-Event-ID
-    // The rest only describes the route in the OpenAPI document. Names are keys of its
-    // components (api/openapi_schemas.cpp); the document refuses to build with an unknown one.
+    // The rest only describes the route in the OpenAPI document. Names are keys of the tables
+    // in api/openapi_schemas.cpp; the document refuses to build with an unknown one.
     std::string request_schema;   // the JSON body the route reads; empty when it reads none
     std::string response_schema;  // the success body; empty when there is none
     bool paged = false;           // the body is a Page of response_schema, with ?limit=&cursor=
