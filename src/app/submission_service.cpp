@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "app/admin_service.hpp"
 #include "app/marketplace_effects.hpp"
 #include "app/transaction.hpp"
 #include "domain/rules.hpp"
@@ -42,6 +43,10 @@ core::Result<SubmissionRecord> SubmissionService::Submit(const Caller& caller,
     const std::string submission_id = ids_.Next();
     return InTransaction<SubmissionRecord>(
         db_, TxMode::kWrite, [&](storage::Transaction& tx) -> core::Result<SubmissionRecord> {
+            // A removal or suspension in flight either sees this submission or is seen here.
+            if (auto active = LockActiveAccount(tx, caller.id); !active) {
+                return std::move(active).error();
+            }
             // The guarded UPDATE takes a slot or changes nothing: no read-then-write race.
             if (!storage::TaskRepository::TakeSlot(tx, task_id, now_ms)) {
                 const auto task = storage::TaskRepository::Find(tx, task_id);

@@ -326,7 +326,9 @@ int Run(const core::CommandLine& line, const core::Config& config) {
     app::PaymentService payments(
         *db, stripe ? &*stripe : nullptr, ids, clock,
         app::PaymentSettings{.packages = config.coin_packages,
-                             .webhook_secret = config.stripe_webhook_secret});
+                             .webhook_secret = config.stripe_webhook_secret,
+                             // A slow Stripe may hold a quarter of the workers, never all.
+                             .stripe_calls_max = std::max(1, worker_threads / 4)});
     app::WithdrawalService withdrawals(
         *db, ids, clock,
         app::WithdrawalSettings{.minimum_coins = config.withdrawal_minimum_coins,
