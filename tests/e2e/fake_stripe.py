@@ -16,6 +16,8 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from harness import ServerTestCase
+
 SECRET_KEY = "sk_test_" + "0123456789abcdef" * 2
 WEBHOOK_SECRET = "whsec_" + "fedcba9876543210" * 2
 
@@ -151,3 +153,18 @@ class FakeStripe:
             if key:
                 self._by_key[key] = answer
             return answer
+
+
+class FakeStripeTestCase(ServerTestCase):
+    """One server per test class, pointed at a fake Stripe of its own."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stripe = FakeStripe()
+        cls.server_env = cls.stripe.server_env()
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.stripe.stop()

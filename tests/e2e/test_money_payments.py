@@ -4,7 +4,7 @@ import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
-from fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe, intent_event, sign
+from fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripeTestCase, intent_event, sign
 from harness import ServerTestCase, free_port
 
 DEFAULT_PACKAGES = [
@@ -15,19 +15,8 @@ DEFAULT_PACKAGES = [
 ]
 
 
-class StripeTestCase(ServerTestCase):
-    """A server pointed at a fresh fake Stripe."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.stripe = FakeStripe()
-        cls.server_env = cls.stripe.server_env()
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        cls.stripe.stop()
+class StripeTestCase(FakeStripeTestCase):
+    """A server pointed at a fake Stripe, reset before each test."""
 
     def setUp(self):
         self.stripe.reset()

@@ -9,8 +9,7 @@ import json
 import re
 import unittest
 
-from fake_stripe import FakeStripe, sign
-from harness import ServerTestCase
+from fake_stripe import FakeStripeTestCase, sign
 from marketplace import task_body
 
 # Every route of ../shared/spec/API.md, as (method, path template).
@@ -79,18 +78,7 @@ def concrete(path):
     return re.sub(r"\{[^}]+\}", ABSENT_ID, path)
 
 
-class OpenApiTest(ServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.stripe = FakeStripe()
-        cls.server_env = cls.stripe.server_env()
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        cls.stripe.stop()
-
+class OpenApiTest(FakeStripeTestCase):
     def document(self):
         r = self.server.request("GET", "/openapi.json")
         self.assertEqual(r.status, 200)
