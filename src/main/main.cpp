@@ -3,6 +3,7 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <charconv>
 #include <cstdio>
@@ -229,6 +230,33 @@ void CheckBeforeStart(const core::CommandLine& line, const core::Config& config)
     }
 }
 
+// Each connection is a file descriptor. Raises the soft limit on open files to the hard limit
+// (Debian's soft default is 1024) and, if that is still too low for the connection cap, lowers
+// the cap so that the cap, not a failing accept(), refuses the connections over it; descriptors
+// stay free for the database pool, the listener, streams' timers and logs.
+int ConnectionsWithinFileLimit(int max_connections, int db_pool_size) {
+    constexpr rlim_t kReservedFiles = 64;
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return max_connections;
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    }
+    const rlim_t reserved = static_cast<rlim_t>(db_pool_size) + kReservedFiles;
+    if (limit.rlim_cur == RLIM_INFINITY ||
+        limit.rlim_cur >= reserved + static_cast<rlim_t>(max_connections)) {
+        return max_connections;
+    }
+    const int capped =
+        limit.rlim_cur > reserved + 1 ? static_cast<int>(limit.rlim_cur - reserved) : 1;
+    spdlog::warn(
+        "NANOTASKS_MAX_CONNECTIONS lowered from {} to {}: the process may open {} files (ulimit "
+        "-n)",
+        max_connections, capped, static_cast<unsigned long long>(limit.rlim_cur));
+    return capped;
+}
+
 int Run(const core::CommandLine& line, const core::Config& config) {
     ConfigureLogging(config);
     const int cores = CoreCount();
@@ -382,7 +410,8 @@ int Run(const core::CommandLine& line, const core::Config& config) {
         spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& logger) { logger->flush(); });
         std::_Exit(1);
     };
-    options.max_connections = config.max_connections;
+    options.max_connections =
+        ConnectionsWithinFileLimit(config.max_connections, db_options.pool_size);
     options.max_streams = config.max_streams;
     options.stream_heartbeat = std::chrono::seconds(config.sse_heartbeat_seconds);
     options.cors_origins = config.cors_origins;

@@ -66,7 +66,7 @@ class Response:
 
 
 class Server:
-    def __init__(self, extra_env=None, args=("serve",)):
+    def __init__(self, extra_env=None, args=("serve",), preexec_fn=None):
         self.workdir = tempfile.mkdtemp(prefix="nt-e2e-")
         self.port = free_port()
         self.database_url = fresh_database_url(self.workdir)
@@ -90,7 +90,7 @@ class Server:
         self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen([os.path.abspath(BINARY), *args], cwd=self.workdir,
                                         env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)
+                                        stdin=subprocess.DEVNULL, preexec_fn=preexec_fn)
         self.wait_healthy()
 
     def wait_healthy(self, seconds=30):

@@ -1,10 +1,11 @@
 """The HTTP core over a real socket: errors, limits, request ids, CORS, operations routes."""
 import json
+import resource
 import socket
 import time
 import unittest
 
-from harness import ServerTestCase
+from harness import Server, ServerTestCase
 
 
 class HttpCoreTest(ServerTestCase):
@@ -207,3 +208,30 @@ class HttpCoreTest(ServerTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FileLimitTest(unittest.TestCase):
+    """Under a low limit on open files the connection cap shrinks to fit, so that connections
+    over it get a 503 instead of piling up in the kernel's backlog while accept() fails."""
+
+    def test_connections_over_the_file_limit_get_503(self):
+        def low_file_limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (200, 200))
+
+        server = Server(preexec_fn=low_file_limit)
+        idle = []
+        try:
+            for _ in range(190):
+                idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=5))
+            answers = []
+            for _ in range(3):
+                r = server.request("GET", "/healthz", timeout=5)
+                answers.append(r.status)
+            self.assertIn(503, answers, answers)
+        finally:
+            for s in idle:
+                s.close()
+            server.stop()
+        with open(server.log_path, encoding="utf-8", errors="replace") as log:
+            self.assertIn("NANOTASKS_MAX_CONNECTIONS lowered", log.read())
+        server.cleanup()
