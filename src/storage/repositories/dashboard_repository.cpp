@@ -9,8 +9,8 @@ ListQuery DashboardRepository::TopWorkersQuery(int limit) {
         "SELECT u.id, u.name, u.photo_url, a.balance FROM accounts a "
         "JOIN users u ON u.id = a.owner_id "
         "WHERE a.kind = 'wallet' AND u.role = 'worker' AND u.status = 'active' "
-        "ORDER BY a.balance DESC, a.id DESC LIMIT " +
-        query.Param(std::int64_t{limit});
+        "ORDER BY a.balance DESC, a.id DESC" +
+        LimitClause(limit);
     return query;
 }
 

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "storage/repositories/list_query.hpp"
+
 namespace nanotasks::storage {
 namespace {
 
@@ -84,8 +86,9 @@ std::vector<WalletEntry> LedgerRepository::Entries(Transaction& tx, const std::s
                                                    int limit) {
     const Rows rows = tx.Query(
         "SELECT transfer_id, seq, amount, balance_after, kind, reference_type, reference_id, "
-        "created_at FROM entries WHERE account_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
-        {account_id, before_seq.value_or(INT64_MAX), std::int64_t{limit}});
+        "created_at FROM entries WHERE account_id = $1 AND seq < $2 ORDER BY seq DESC" +
+            LimitClause(limit),
+        {account_id, before_seq.value_or(INT64_MAX)});
     std::vector<WalletEntry> entries;
     entries.reserve(rows.size());
     for (const Row& row : rows) {

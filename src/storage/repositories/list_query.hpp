@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,5 +21,11 @@ struct ListQuery {
         return "$" + std::to_string(params.size());
     }
 };
+
+// " LIMIT n" with n written into the text, never a parameter. PostgreSQL runs generic plans
+// (see postgres_database.cpp), and a generic plan takes `LIMIT $n` for a tenth of the rows: with
+// a million submissions it chose parallel or sequential scans and a sort over an index walk that
+// stops after a page. Limits are small, validated integers, so the statement texts stay few.
+inline std::string LimitClause(std::int64_t rows) { return " LIMIT " + std::to_string(rows); }
 
 }  // namespace nanotasks::storage

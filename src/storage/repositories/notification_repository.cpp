@@ -42,7 +42,7 @@ ListQuery NotificationRepository::ListQueryFor(const std::string& user_id, bool 
     // The same term as the partial index notifications_user_unread.
     if (unread_only) query.sql += " AND read = 0";
     if (before_id) query.sql += " AND id < " + query.Param(*before_id);
-    query.sql += " ORDER BY id DESC LIMIT " + query.Param(std::int64_t{limit});
+    query.sql += " ORDER BY id DESC" + LimitClause(limit);
     return query;
 }
 
@@ -59,8 +59,9 @@ std::vector<NotificationRecord> NotificationRepository::After(Transaction& tx,
                                                               int limit) {
     return ToNotifications(tx.Query("SELECT " + std::string(kColumns) +
                                         " FROM notifications WHERE user_id = $1 AND id > $2 "
-                                        "ORDER BY id LIMIT $3",
-                                    {user_id, after_id, std::int64_t{limit}}));
+                                        "ORDER BY id" +
+                                        LimitClause(limit),
+                                    {user_id, after_id}));
 }
 
 ListQuery NotificationRepository::CreatedSinceQuery(std::int64_t from_ms,
@@ -69,8 +70,8 @@ ListQuery NotificationRepository::CreatedSinceQuery(std::int64_t from_ms,
     const std::string from = query.Param(from_ms);
     query.sql = "SELECT " + std::string(kColumns) +
                 " FROM notifications WHERE created_at >= " + from + " AND (created_at > " + from +
-                " OR id > " + query.Param(after_id) + ") ORDER BY created_at, id LIMIT " +
-                query.Param(std::int64_t{limit});
+                " OR id > " + query.Param(after_id) + ") ORDER BY created_at, id" +
+                LimitClause(limit);
     return query;
 }
 

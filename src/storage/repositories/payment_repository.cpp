@@ -60,7 +60,7 @@ ListQuery PaymentRepository::PaymentsQuery(const PaymentFilter& filter,
     query.sql = std::string(kSelectPayment) + "WHERE id < " + query.Param(before_id.value_or("~"));
     if (filter.buyer_id) query.sql += " AND buyer_id = " + query.Param(*filter.buyer_id);
     if (filter.status) query.sql += " AND status = " + query.Param(*filter.status);
-    query.sql += " ORDER BY id DESC LIMIT " + query.Param(std::int64_t{limit});
+    query.sql += " ORDER BY id DESC" + LimitClause(limit);
     return query;
 }
 

@@ -43,7 +43,7 @@ ListQuery ReportRepository::ReportsQuery(const std::optional<std::string>& statu
     query.sql = std::string(kSelectReport) + "WHERE 1 = 1";
     if (status) query.sql += " AND r.status = " + query.Param(*status);
     if (before_id) query.sql += " AND r.id < " + query.Param(*before_id);
-    query.sql += " ORDER BY r.id DESC LIMIT " + query.Param(std::int64_t{limit});
+    query.sql += " ORDER BY r.id DESC" + LimitClause(limit);
     return query;
 }
 

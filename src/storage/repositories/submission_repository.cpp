@@ -33,7 +33,7 @@ void AppendFilter(ListQuery& query, const SubmissionFilter& filter) {
     }
     if (filter.task_id) query.sql += " AND s.task_id = " + query.Param(*filter.task_id);
     if (filter.before_id) query.sql += " AND s.id < " + query.Param(*filter.before_id);
-    query.sql += " ORDER BY s.id DESC LIMIT " + query.Param(std::int64_t{filter.limit});
+    query.sql += " ORDER BY s.id DESC" + LimitClause(filter.limit);
 }
 
 }  // namespace
@@ -108,10 +108,11 @@ std::vector<std::string> SubmissionRepository::ClaimOverdue(Transaction& tx, std
                                                             int limit) {
     std::string sql =
         "SELECT id FROM submissions WHERE status = 'pending' AND submitted_at <= $1 "
-        "ORDER BY submitted_at LIMIT $2";
+        "ORDER BY submitted_at" +
+        LimitClause(limit);
     if (tx.engine() == Engine::kPostgres) sql += " FOR UPDATE SKIP LOCKED";
     std::vector<std::string> ids;
-    for (const Row& row : tx.Query(sql, {cutoff_ms, std::int64_t{limit}})) {
+    for (const Row& row : tx.Query(sql, {cutoff_ms})) {
         ids.push_back(row.Text(0));
     }
     return ids;

@@ -141,7 +141,7 @@ ListQuery TaskRepository::OpenTasksQuery(Engine engine, const OpenTasksFilter& f
             query.sql += " ORDER BY t.completion_date, t.id";
             break;
     }
-    query.sql += " LIMIT " + query.Param(std::int64_t{filter.limit});
+    query.sql += LimitClause(filter.limit);
     return query;
 }
 
@@ -161,8 +161,7 @@ ListQuery TaskRepository::BuyerTasksQuery(const std::string& buyer_id,
         query.sql += " AND (t.completion_date, t.id) < (" + query.Param(after->value) + ", " +
                      query.Param(after->id) + ")";
     }
-    query.sql +=
-        " ORDER BY t.completion_date DESC, t.id DESC LIMIT " + query.Param(std::int64_t{limit});
+    query.sql += " ORDER BY t.completion_date DESC, t.id DESC" + LimitClause(limit);
     return query;
 }
 
@@ -181,7 +180,7 @@ ListQuery TaskRepository::AllTasksQuery(std::optional<domain::TaskStatus> status
     query.sql = std::string(kSelectTask) + "WHERE 1 = 1";
     if (before_id) query.sql += " AND t.id < " + query.Param(*before_id);
     if (status) query.sql += StatusCondition(query, *status, now_ms);
-    query.sql += " ORDER BY t.id DESC LIMIT " + query.Param(std::int64_t{limit});
+    query.sql += " ORDER BY t.id DESC" + LimitClause(limit);
     return query;
 }
 
@@ -251,10 +250,11 @@ std::vector<std::string> TaskRepository::ClaimExpired(Transaction& tx, std::int6
                                                       int limit) {
     std::string sql =
         "SELECT id FROM tasks WHERE cancelled_at IS NULL AND closed_refunded_at IS NULL AND "
-        "completion_date <= $1 ORDER BY completion_date LIMIT $2";
+        "completion_date <= $1 ORDER BY completion_date" +
+        LimitClause(limit);
     if (tx.engine() == Engine::kPostgres) sql += " FOR UPDATE SKIP LOCKED";
     std::vector<std::string> ids;
-    for (const Row& row : tx.Query(sql, {now_ms, std::int64_t{limit}})) ids.push_back(row.Text(0));
+    for (const Row& row : tx.Query(sql, {now_ms})) ids.push_back(row.Text(0));
     return ids;
 }
 

@@ -115,7 +115,7 @@ ListQuery UserRepository::UsersQuery(const UserFilter& filter,
         query.sql += " AND (LOWER(u.name) LIKE " + pattern + " ESCAPE '\\' OR u.email_key LIKE " +
                      pattern + " ESCAPE '\\')";
     }
-    query.sql += " ORDER BY u.id DESC LIMIT " + query.Param(std::int64_t{limit});
+    query.sql += " ORDER BY u.id DESC" + LimitClause(limit);
     return query;
 }
 

@@ -61,7 +61,7 @@ ListQuery WithdrawalRepository::WithdrawalsQuery(const WithdrawalFilter& filter,
         std::string(kSelectWithdrawal) + "WHERE w.id < " + query.Param(before_id.value_or("~"));
     if (filter.worker_id) query.sql += " AND w.worker_id = " + query.Param(*filter.worker_id);
     if (filter.status) query.sql += " AND w.status = " + query.Param(*filter.status);
-    query.sql += " ORDER BY w.id DESC LIMIT " + query.Param(std::int64_t{limit});
+    query.sql += " ORDER BY w.id DESC" + LimitClause(limit);
     return query;
 }
 
