@@ -220,6 +220,57 @@ TEST_P(StorageContract, SerializationFailureGivesUpAfterMaxAttempts) {
     EXPECT_EQ(runs, 4);
 }
 
+// A real deadlock, not a simulated one: two transactions each update one row, then the
+// other's. PostgreSQL aborts one of them with 40P01, and RunTransaction runs it again.
+TEST_P(StorageContract, DeadlockVictimRunsAgainUntilBothCommit) {
+    if (GetParam() != Engine::kPostgres) GTEST_SKIP() << "SQLite has one writer: no deadlock";
+    const auto db = Open(kPatientOptions);
+    ExecuteOnce(*db, "CREATE TABLE counters (id BIGINT PRIMARY KEY, value BIGINT NOT NULL)");
+    ExecuteOnce(*db, "INSERT INTO counters (id, value) VALUES (1, 0), (2, 0)");
+    std::atomic<int> holding_first{0};
+    std::atomic<int> attempts{0};
+    const auto update_both = [&](std::int64_t first, std::int64_t second) {
+        bool first_attempt = true;
+        db->RunTransaction(TxMode::kWrite, [&](Transaction& tx) {
+            attempts.fetch_add(1);
+            tx.Execute("UPDATE counters SET value = value + 1 WHERE id = $1", {first});
+            if (first_attempt) {
+                // Both hold their first row before either asks for the other's.
+                first_attempt = false;
+                holding_first.fetch_add(1);
+                while (holding_first.load() < 2) std::this_thread::yield();
+            }
+            tx.Execute("UPDATE counters SET value = value + 1 WHERE id = $1", {second});
+        });
+    };
+    std::thread forward(update_both, 1, 2);
+    std::thread backward(update_both, 2, 1);
+    forward.join();
+    backward.join();
+    EXPECT_EQ(attempts.load(), 3);
+    EXPECT_EQ(QueryOnce(*db, "SELECT SUM(value) FROM counters").at(0).Int(0), 4);
+}
+
+// The SQLite settings the design relies on: WAL, synchronous FULL unless the operator says
+// otherwise, and a busy timeout, on the writer and on the readers alike.
+TEST_P(StorageContract, SqliteRunsInWalWithFullSynchronousByDefault) {
+    if (GetParam() != Engine::kSqlite) GTEST_SKIP() << "SQLite's settings";
+    const auto pragma = [](Database& db, TxMode mode, const std::string& name) {
+        std::string value;
+        db.RunTransaction(
+            mode, [&](Transaction& tx) { value = tx.Query("PRAGMA " + name).at(0).Text(0); });
+        return value;
+    };
+    for (const TxMode mode : {TxMode::kWrite, TxMode::kRead}) {
+        const auto durable = Open();
+        EXPECT_EQ(pragma(*durable, mode, "journal_mode"), "wal");
+        EXPECT_EQ(pragma(*durable, mode, "synchronous"), "2");  // FULL
+        EXPECT_EQ(pragma(*durable, mode, "busy_timeout"), "5000");
+    }
+    const auto fast = Open({.sqlite_synchronous_full = false});
+    EXPECT_EQ(pragma(*fast, TxMode::kWrite, "synchronous"), "1");  // NORMAL
+}
+
 TEST_P(StorageContract, ConcurrentIncrementsAreExact) {
     constexpr int kThreads = 8;
     constexpr int kIncrementsPerThread = 50;
