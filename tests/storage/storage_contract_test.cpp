@@ -247,7 +247,9 @@ TEST_P(StorageContract, DeadlockVictimRunsAgainUntilBothCommit) {
     std::thread backward(update_both, 2, 1);
     forward.join();
     backward.join();
-    EXPECT_EQ(attempts.load(), 3);
+    // At least one victim ran again (two victims are possible when both deadlock checks fire at
+    // once); each transaction's effect is still counted exactly once.
+    EXPECT_GE(attempts.load(), 3);
     EXPECT_EQ(QueryOnce(*db, "SELECT SUM(value) FROM counters").at(0).Int(0), 4);
 }
 
