@@ -3,11 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <bit>
 #include <condition_variable>
 #include <exception>
 #include <stdexcept>
 #include <unordered_map>
+
+#include "storage/repositories/user_repository.hpp"
 
 namespace nanotasks::app {
 
@@ -44,22 +45,6 @@ using storage::NotificationRepository;
 // Seen ids are kept this much longer than the lookback, in case the clock steps back a little.
 constexpr std::int64_t kForgetMarginMs = 2000;
 constexpr int kReplayPage = 200;
-// Accounts per status query at most. A batch is padded (repeating its last id) to a power of
-// two, so that a handful of statement texts serve every count and stay in the statement cache.
-constexpr std::size_t kStatusBatch = 256;
-
-// The one statement of the hub outside the notification repository: which of the listed
-// accounts are still active.
-std::string ActiveUsersSql(std::size_t count) {
-    std::string sql = "SELECT id FROM users WHERE status = 'active' AND id IN (";
-    for (std::size_t i = 1; i <= count; ++i) {
-        if (i > 1) sql += ", ";
-        sql += "$" + std::to_string(i);
-    }
-    sql += ")";
-    return sql;
-}
-
 }  // namespace
 
 NotificationSubscription::NotificationSubscription(
@@ -319,17 +304,7 @@ std::unordered_set<std::string> NotificationHub::InactiveUsers(
     const std::vector<std::string>& user_ids) {
     std::unordered_set<std::string> active;
     db_.RunTransaction(storage::TxMode::kRead, [&](storage::Transaction& tx) {
-        active.clear();
-        for (std::size_t start = 0; start < user_ids.size(); start += kStatusBatch) {
-            const std::size_t count = std::min(kStatusBatch, user_ids.size() - start);
-            std::vector<storage::Value> params;
-            params.reserve(std::bit_ceil(count));
-            for (std::size_t i = 0; i < count; ++i) params.emplace_back(user_ids[start + i]);
-            while (params.size() < std::bit_ceil(count)) params.push_back(params.back());
-            for (const auto& row : tx.Query(ActiveUsersSql(params.size()), params)) {
-                active.insert(row.Text(0));
-            }
-        }
+        active = storage::UserRepository::ActiveAmong(tx, user_ids);
     });
     std::unordered_set<std::string> inactive;
     for (const auto& user_id : user_ids) {

@@ -1,5 +1,8 @@
 #include "storage/repositories/user_repository.hpp"
 
+#include <algorithm>
+#include <bit>
+
 namespace nanotasks::storage {
 namespace {
 
@@ -155,6 +158,29 @@ std::optional<std::string> UserRepository::LockStatus(Transaction& tx, const std
     const Rows rows = tx.Query(sql, {id});
     if (rows.empty()) return std::nullopt;
     return rows.front().Text(0);
+}
+
+std::unordered_set<std::string> UserRepository::ActiveAmong(Transaction& tx,
+                                                            const std::vector<std::string>& ids) {
+    // Accounts per statement at most. A batch is padded (repeating its last id) to a power of
+    // two, so that a handful of statement texts serve every count and stay prepared.
+    constexpr std::size_t kBatch = 256;
+    std::unordered_set<std::string> active;
+    for (std::size_t start = 0; start < ids.size(); start += kBatch) {
+        const std::size_t count = std::min(kBatch, ids.size() - start);
+        std::vector<Value> params;
+        params.reserve(std::bit_ceil(count));
+        for (std::size_t i = 0; i < count; ++i) params.emplace_back(ids[start + i]);
+        while (params.size() < std::bit_ceil(count)) params.push_back(params.back());
+        std::string sql = "SELECT id FROM users WHERE status = 'active' AND id IN (";
+        for (std::size_t i = 1; i <= params.size(); ++i) {
+            if (i > 1) sql += ", ";
+            sql += "$" + std::to_string(i);
+        }
+        sql += ")";
+        for (const Row& row : tx.Query(sql, params)) active.insert(row.Text(0));
+    }
+    return active;
 }
 
 }  // namespace nanotasks::storage

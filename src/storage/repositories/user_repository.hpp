@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "storage/database.hpp"
@@ -75,6 +76,10 @@ class UserRepository {
     // then either waits for the use case to commit or has committed before and is seen here.
     // Concurrent use cases of one account do not wait for each other. nullopt: no such user.
     static std::optional<std::string> LockStatus(Transaction& tx, const std::string& id);
+
+    // Which of these accounts are active (the notification streams end the others' streams).
+    static std::unordered_set<std::string> ActiveAmong(Transaction& tx,
+                                                       const std::vector<std::string>& ids);
 };
 
 }  // namespace nanotasks::storage
