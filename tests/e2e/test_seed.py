@@ -60,6 +60,29 @@ class SeedTest(ServerTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("1200 open tasks, 2400 pending submissions", r.stdout)
 
+        # A word of every seeded task: a search with that many matches walks the sort order
+        # instead of sorting the matches, and must list exactly what the unfiltered list has.
+        token = self.server.api("POST", "/auth/login", {"email": "seed9-worker1@example.com",
+                                                        "password": "seed-password-1"}).json
+        for sort in ("newest", "pay", "deadline"):
+            everything = self.all_pages(f"/tasks?sort={sort}&limit=100", token["access_token"])
+            seeded = [t["id"] for t in everything if t["title"].startswith("Seeded task")]
+            found = self.all_pages(f"/tasks?sort={sort}&limit=100&q=seeded",
+                                   token["access_token"])
+            self.assertGreaterEqual(len(seeded), 1000)
+            self.assertEqual([t["id"] for t in found], seeded, sort)
+
+    def all_pages(self, path, token):
+        items, cursor = [], None
+        while True:
+            page = self.server.api("GET", path + (f"&cursor={cursor}" if cursor else ""),
+                                   token=token)
+            self.assertEqual(page.status, 200, page)
+            items += page.json["items"]
+            cursor = page.json["next_cursor"]
+            if not cursor:
+                return items
+
     def test_seeding_the_same_seed_twice_is_refused(self):
         first = self.seed("--users", "5", "--seed", "8")
         self.assertEqual(first.returncode, 0, first.stderr)

@@ -128,6 +128,13 @@ TEST_P(QueryPlanTest, OpenTaskListsUseTheirSortIndex) {
                        TaskRepository::OpenTasksQuery(engine, search),
                        {index, "tasks_search", "tasks_search_rowid"},
                        Order::kMaySort});
+        // A search with many matches walks the sort's index and never sorts them.
+        if (engine == Engine::kSqlite) {
+            search.search_plan = SearchPlan::kFromSortOrder;
+            ExpectIndexed({index + " search with many matches",
+                           TaskRepository::OpenTasksQuery(engine, search),
+                           {index}});
+        }
     }
 }
 

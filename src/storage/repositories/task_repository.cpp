@@ -104,10 +104,11 @@ ListQuery TaskRepository::OpenTasksQuery(Engine engine, const OpenTasksFilter& f
     if (filter.min_pay) query.sql += " AND t.payable_amount >= " + query.Param(*filter.min_pay);
     if (!filter.words.empty()) {
         if (engine == Engine::kSqlite) {
-            query.sql +=
-                " AND t.search_rowid IN (SELECT rowid FROM tasks_fts WHERE tasks_fts "
-                "MATCH " +
-                query.Param(Fts5Query(filter.words)) + ")";
+            // A unary + keeps SQLite from driving the query from this term, so that it walks the
+            // sort's index and tests each row against the matches (materialized once).
+            query.sql += filter.search_plan == SearchPlan::kFromSortOrder ? " AND +" : " AND ";
+            query.sql += "t.search_rowid IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH " +
+                         query.Param(Fts5Query(filter.words)) + ")";
         } else {
             query.sql += " AND t.search_vector @@ plainto_tsquery('simple', " +
                          query.Param(JoinWords(filter.words)) + ")";
@@ -146,6 +147,23 @@ ListQuery TaskRepository::OpenTasksQuery(Engine engine, const OpenTasksFilter& f
 }
 
 std::vector<TaskRecord> TaskRepository::OpenTasks(Transaction& tx, const OpenTasksFilter& filter) {
+    // Sorting every match costs as many rows as there are matches (half a second for a word of
+    // every one of 100k tasks); walking the sort order costs rows in inverse proportion to them
+    // (the whole index for a word that occurs nowhere). A bounded count, well under a
+    // millisecond, picks the cheaper.
+    constexpr std::int64_t kManyMatches = 1000;
+    if (tx.engine() == Engine::kSqlite && !filter.words.empty()) {
+        const Rows count =
+            tx.Query("SELECT count(*) FROM (SELECT 1 FROM tasks_fts WHERE tasks_fts MATCH $1" +
+                         LimitClause(kManyMatches) + ")",
+                     {Fts5Query(filter.words)});
+        if (count.at(0).Int(0) >= kManyMatches) {
+            OpenTasksFilter walk = filter;
+            walk.search_plan = SearchPlan::kFromSortOrder;
+            const ListQuery query = OpenTasksQuery(tx.engine(), walk);
+            return ToTasks(tx.Query(query.sql, query.params));
+        }
+    }
     const ListQuery query = OpenTasksQuery(tx.engine(), filter);
     return ToTasks(tx.Query(query.sql, query.params));
 }

@@ -64,11 +64,17 @@ struct TaskKey {
     std::string id;
 };
 
+// How a search (words) finds its page on SQLite: from the matching tasks, sorted afterwards (few
+// matches), or by walking the sort's index and keeping the rows among the matches (many: the
+// page is found after a few rows instead of sorting every match).
+enum class SearchPlan { kFromMatches, kFromSortOrder };
+
 struct OpenTasksFilter {
     TaskSort sort = TaskSort::kNewest;
     std::optional<std::int64_t> min_pay;
     std::vector<std::string> words;  // every word must occur in the title or the detail
-    std::optional<std::string> exclude_worker_id;  // leave out tasks this worker submitted to
+    SearchPlan search_plan = SearchPlan::kFromMatches;  // chosen by OpenTasks on SQLite
+    std::optional<std::string> exclude_worker_id;       // leave out tasks this worker submitted to
     std::optional<TaskKey> after;
     int limit = 20;
     std::int64_t now_ms = 0;
