@@ -6,20 +6,16 @@
 #include "api/routes.hpp"
 #include "app/auth_service.hpp"
 #include "app/idempotency_service.hpp"
+#include "core/text.hpp"
 #include "infra/crypto.hpp"
 #include "storage/database.hpp"
 
 namespace nanotasks::api {
 namespace {
 
+using core::AsciiLower;
 using core::Error;
 using core::ErrorCode;
-
-std::string AsciiLower(std::string_view text) {
-    std::string lower(text);
-    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    return lower;
-}
 
 std::string_view TrimSpaces(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);

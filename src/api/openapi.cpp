@@ -9,21 +9,17 @@
 #include "api/error_map.hpp"
 #include "api/openapi_schemas.hpp"
 #include "api/routes.hpp"
+#include "core/text.hpp"
 
 namespace nanotasks::api {
 namespace {
 
 namespace json = boost::json;
+using core::AsciiLower;
 using core::ErrorCode;
 
-std::string Lower(std::string_view text) {
-    std::string lower(text);
-    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    return lower;
-}
-
 std::string OperationId(const RouteSpec& spec) {
-    std::string id = Lower(http::MethodName(spec.method));
+    std::string id = AsciiLower(http::MethodName(spec.method));
     for (char c : spec.path) {
         if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
             id += c;
@@ -240,7 +236,7 @@ std::string OpenApiDocument(const std::vector<RouteSpec>& routes, const std::str
     for (const RouteSpec& spec : routes) {
         json::value& item = paths[spec.path];
         if (!item.is_object()) item.emplace_object();
-        item.as_object()[Lower(http::MethodName(spec.method))] = Operation(spec, components);
+        item.as_object()[AsciiLower(http::MethodName(spec.method))] = Operation(spec, components);
     }
     json::object headers{
         {"X-Request-Id",

@@ -7,6 +7,8 @@
 #include <limits>
 #include <set>
 
+#include "core/text.hpp"
+
 namespace nanotasks::core {
 namespace {
 
@@ -43,14 +45,6 @@ std::vector<std::string> SplitListKeepingEmpty(std::string_view text) {
         start = comma + 1;
     }
     return items;
-}
-
-std::string AsciiLower(std::string_view text) {
-    std::string lower(text);
-    for (char& c : lower) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return lower;
 }
 
 [[noreturn]] void Fail(std::string_view variable, std::string_view value, std::string_view why) {

@@ -43,6 +43,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/text.hpp"
 #include "http/access_log.hpp"
 #include "http/cors.hpp"
 #include "http/metrics.hpp"
@@ -59,6 +60,7 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using ErrorCode = boost::system::error_code;
 using SteadyClock = std::chrono::steady_clock;
+using core::AsciiLower;
 
 // Errors come back as values: a closed connection is routine, not an exception.
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
@@ -99,14 +101,6 @@ Method ToMethod(bhttp::verb verb) {
         default:
             return Method::kOther;
     }
-}
-
-std::string AsciiLower(std::string_view text) {
-    std::string lower(text);
-    for (char& c : lower) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return lower;
 }
 
 bool IsTokenChar(char c) {
