@@ -29,16 +29,6 @@ Error NotChangeable(storage::Transaction& tx, const std::string& id) {
 
 }  // namespace
 
-core::Status LockActiveAccount(storage::Transaction& tx, const std::string& user_id) {
-    const auto status = storage::UserRepository::LockStatus(tx, user_id);
-    const auto parsed = status ? domain::ParseAccountStatus(*status) : std::nullopt;
-    if (parsed == domain::AccountStatus::kActive) return core::Ok{};
-    if (parsed == domain::AccountStatus::kSuspended) {
-        return Error::Of(ErrorCode::kAccountSuspended, "This account is suspended.");
-    }
-    return Error::Of(ErrorCode::kUnauthenticated, "The token is missing, invalid or expired.");
-}
-
 core::Result<ListPage<UserRecord>> AdminService::Users(const storage::UserFilter& filter,
                                                        const std::optional<std::string>& before_id,
                                                        int limit) {

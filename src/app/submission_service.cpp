@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "app/admin_service.hpp"
+#include "app/active_account.hpp"
 #include "app/marketplace_effects.hpp"
 #include "app/transaction.hpp"
 #include "domain/rules.hpp"

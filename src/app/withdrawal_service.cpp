@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "app/admin_service.hpp"
+#include "app/active_account.hpp"
 #include "app/marketplace_effects.hpp"
 #include "app/transaction.hpp"
 #include "domain/money_rules.hpp"
